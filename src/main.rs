@@ -1,0 +1,3 @@
+fn main() {
+    std::process::exit(mu_daemon::commands::main());
+}

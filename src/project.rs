@@ -1,0 +1,115 @@
+//! Finding the project root and its `.mu/` paths (`cli-and-registry.md` §2.2, §9), and `MU_HOME`.
+
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ProjectError {
+    #[error("No such file or directory: {}", .0.display())]
+    NotFound(PathBuf),
+    #[error("Refusing to index {} (home directory or filesystem root).", .0.display())]
+    Refused(PathBuf),
+    #[error("Cannot read {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// A project root and the files mu-daemon keeps under it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Canonical absolute path of the root.
+    pub root: PathBuf,
+}
+
+impl Project {
+    pub fn mu_dir(&self) -> PathBuf {
+        self.root.join(".mu")
+    }
+    pub fn mubase_path(&self) -> PathBuf {
+        self.mu_dir().join("mubase")
+    }
+    pub fn lock_path(&self) -> PathBuf {
+        self.mu_dir().join("daemon.lock")
+    }
+    pub fn cache_dir(&self) -> PathBuf {
+        self.mu_dir().join("index-cache")
+    }
+    /// Whether the project has been indexed (`.mu/mubase` is a file).
+    pub fn is_indexed(&self) -> bool {
+        self.mubase_path().is_file()
+    }
+
+    /// Create `.mu/` with mode 0700 when missing.
+    pub fn ensure_mu_dir(&self) -> std::io::Result<()> {
+        let dir = self.mu_dir();
+        if dir.is_dir() {
+            return Ok(());
+        }
+        let mut b = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
+        }
+        b.create(&dir)
+    }
+}
+
+/// The registry directory: `MU_HOME` when set, else `~/.mu`.
+pub fn mu_home() -> Option<PathBuf> {
+    match std::env::var_os("MU_HOME") {
+        Some(v) if !v.is_empty() => Some(PathBuf::from(v)),
+        _ => dirs::home_dir().map(|h| h.join(".mu")),
+    }
+}
+
+/// Resolve `[PATH]` the way every project command does (§2.2).
+///
+/// Walks up from the canonical path to the nearest directory holding a file `.mu/mubase`; when
+/// there is none and `create` is true, the path itself becomes a new project root, except the
+/// home directory, `MU_HOME` and `/`.
+pub fn resolve_root(path: &Path, create: bool) -> Result<Option<Project>, ProjectError> {
+    if std::fs::symlink_metadata(path).is_err() {
+        return Err(ProjectError::NotFound(path.to_path_buf()));
+    }
+    let canonical = std::fs::canonicalize(path).map_err(|source| ProjectError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let start = if canonical.is_file() {
+        canonical
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or(canonical)
+    } else {
+        canonical
+    };
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        if d.join(".mu").join("mubase").is_file() {
+            return Ok(Some(Project {
+                root: d.to_path_buf(),
+            }));
+        }
+        dir = d.parent();
+    }
+    if !create {
+        return Ok(None);
+    }
+    if is_refused_root(&start) {
+        return Err(ProjectError::Refused(start));
+    }
+    Ok(Some(Project { root: start }))
+}
+
+fn is_refused_root(dir: &Path) -> bool {
+    if dir.parent().is_none() {
+        return true;
+    }
+    let same = |p: Option<PathBuf>| {
+        p.and_then(|p| std::fs::canonicalize(p).ok())
+            .is_some_and(|p| p == dir)
+    };
+    same(dirs::home_dir()) || same(mu_home())
+}
