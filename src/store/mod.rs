@@ -1,0 +1,354 @@
+//! The mubase: DuckDB schema, opening rules, reads and the per-file transactional writer
+//! (`mubase.md`).
+//!
+//! One [`Store`] owns one read-write DuckDB connection to `<project>/.mu/mubase`. Everything
+//! here is blocking; callers on an async runtime must use a blocking thread.
+
+mod read;
+pub mod schema;
+mod write;
+
+pub use read::{Direction, GraphCounts, Neighbor};
+pub use write::{FileHashRow, FileRows, IndexStats};
+
+use std::path::{Path, PathBuf};
+
+use duckdb::{Config, Connection, OptionalExt};
+
+use schema::Origin;
+
+/// Errors of the storage layer. DuckDB's own messages never reach a user unexplained: a lock
+/// conflict becomes [`StoreError::Locked`].
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("Database {} is locked by another process{}.", path.display(), pid_suffix(*pid))]
+    Locked { path: PathBuf, pid: Option<u32> },
+    #[error("Database {} was written by a newer mu-daemon (schema {found}); it is served read-only. Upgrade mu-daemon to index it.", path.display())]
+    TooNew { path: PathBuf, found: String },
+    #[error("Cannot open database {}: {message}. If the file is damaged, delete the .mu directory and run `mu-daemon index` again.", path.display())]
+    Corrupt { path: PathBuf, message: String },
+    #[error("Database error while {context}: {source}")]
+    Db {
+        context: &'static str,
+        #[source]
+        source: duckdb::Error,
+    },
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn pid_suffix(pid: Option<u32>) -> String {
+    pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Attach a context to a DuckDB error.
+pub(crate) trait DbContext<T> {
+    fn ctx(self, context: &'static str) -> Result<T>;
+}
+
+impl<T> DbContext<T> for std::result::Result<T, duckdb::Error> {
+    fn ctx(self, context: &'static str) -> Result<T> {
+        self.map_err(|source| StoreError::Db { context, source })
+    }
+}
+
+/// Engine settings (`mubase.md` §1).
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub threads: u32,
+    pub memory_limit: String,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u32;
+        StoreOptions {
+            threads: cpus.clamp(1, 4),
+            memory_limit: "1GiB".to_string(),
+        }
+    }
+}
+
+/// An open mubase.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    origin: Origin,
+    read_only: bool,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("origin", &self.origin)
+            .field("read_only", &self.read_only)
+            .finish()
+    }
+}
+
+fn config(opts: &StoreOptions) -> std::result::Result<Config, duckdb::Error> {
+    Config::default()
+        .threads(i64::from(opts.threads))?
+        .max_memory(&opts.memory_limit)?
+        .enable_autoload_extension(false)?
+        .enable_external_access(false)?
+        .with("storage_compatibility_version", "v1.0.0")
+}
+
+/// Map a DuckDB open failure to a store error; lock conflicts name the holder when DuckDB says it.
+fn open_error(path: &Path, err: duckdb::Error) -> StoreError {
+    let message = err.to_string();
+    if message.contains("Could not set lock") || message.contains("Conflicting lock") {
+        return StoreError::Locked {
+            path: path.to_path_buf(),
+            pid: parse_lock_pid(&message),
+        };
+    }
+    StoreError::Corrupt {
+        path: path.to_path_buf(),
+        message: first_line(&message),
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().next().unwrap_or(s).trim().to_string()
+}
+
+/// DuckDB says `… Conflicting lock is held in /usr/bin/x (PID 1234) by user …`.
+fn parse_lock_pid(message: &str) -> Option<u32> {
+    let at = message.find("(PID ")?;
+    let rest = &message[at + 5..];
+    let end = rest.find(|c: char| !c.is_ascii_digit())?;
+    rest[..end].parse().ok()
+}
+
+impl Store {
+    /// Open (or create) the mubase read-write and perform the open sequence of `mubase.md` §4.
+    pub fn open(path: &Path, opts: &StoreOptions, root: &Path) -> Result<Store> {
+        let existed = path.exists();
+        let conn = Connection::open_with_flags(path, config(opts).ctx("configuring DuckDB")?)
+            .map_err(|e| open_error(path, e))?;
+        if !existed {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+            }
+        }
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            origin: Origin::Empty,
+            read_only: false,
+        };
+        store.init(root, !existed).map_err(|e| match e {
+            StoreError::Db { context, source } => StoreError::Corrupt {
+                path: path.to_path_buf(),
+                message: format!("{context}: {}", first_line(&source.to_string())),
+            },
+            other => other,
+        })?;
+        Ok(store)
+    }
+
+    fn init(&mut self, root: &Path, created: bool) -> Result<()> {
+        let c = &self.conn;
+        c.execute_batch(schema::CORE_DDL)
+            .ctx("creating core tables")?;
+        // MU-Rs's file_hashes has only three columns: detect it before our DDL is a no-op.
+        let old_hashes =
+            self.has_table("file_hashes")? && !self.has_column("file_hashes", "size")?;
+        c.execute_batch(schema::ADDED_DDL).ctx("creating tables")?;
+        if old_hashes {
+            c.execute_batch(schema::FILE_HASHES_UPGRADE)
+                .ctx("upgrading file_hashes")?;
+            c.execute("DELETE FROM file_hashes", [])
+                .ctx("clearing file_hashes")?;
+        }
+        c.execute_batch(schema::INDEX_DDL).ctx("creating indexes")?;
+        if created {
+            self.set_meta("created_at", &now_iso())?;
+        }
+        let builder = self.meta("builder")?;
+        let schema_version = self.meta("schema_version")?;
+        let version = self.meta("version")?;
+        let has_nodes: bool = self
+            .conn
+            .query_row("SELECT EXISTS (SELECT 1 FROM nodes)", [], |r| r.get(0))
+            .ctx("reading nodes")?;
+        self.origin = Origin::classify(
+            builder.as_deref(),
+            schema_version.as_deref(),
+            version.as_deref(),
+            has_nodes,
+        );
+        if self.origin == Origin::Native {
+            if let Some(v) = schema_version
+                .as_deref()
+                .and_then(|v| v.parse::<u32>().ok())
+            {
+                if v > schema::SCHEMA_VERSION {
+                    self.read_only = true;
+                    return Ok(());
+                }
+            }
+        }
+        if self.origin.is_mu() {
+            self.normalise_mu_paths(root)?;
+        }
+        let tx = self.conn.transaction().ctx("starting transaction")?;
+        for (k, v) in [
+            ("version", "1.0.0".to_string()),
+            ("schema_version", schema::SCHEMA_VERSION.to_string()),
+            ("root_path", root.display().to_string()),
+            (
+                "builder",
+                format!("mu-daemon {}", env!("CARGO_PKG_VERSION")),
+            ),
+        ] {
+            set_meta_on(&tx, k, &v)?;
+        }
+        tx.commit().ctx("writing metadata")?;
+        Ok(())
+    }
+
+    /// `mubase.md` §4 step 6 and §5.3, in one transaction.
+    fn normalise_mu_paths(&mut self, root: &Path) -> Result<()> {
+        let stored_root = self.meta("root_path")?;
+        let tx = self.conn.transaction().ctx("starting transaction")?;
+        tx.execute_batch(schema::NORMALISE_SEPARATORS)
+            .ctx("normalising separators")?;
+        let mut roots = Vec::new();
+        for r in stored_root
+            .into_iter()
+            .chain(std::iter::once(root.display().to_string()))
+        {
+            let r = r.replace('\\', "/");
+            let r = r.trim_end_matches('/').to_string();
+            if !r.is_empty() && !roots.contains(&r) {
+                roots.push(r);
+            }
+        }
+        for r in roots {
+            let prefix = format!("{r}/");
+            for sql in schema::STRIP_ROOT {
+                tx.execute(sql, [&prefix]).ctx("stripping root paths")?;
+            }
+        }
+        tx.execute("DELETE FROM file_hashes", [])
+            .ctx("clearing file_hashes")?;
+        set_meta_on(&tx, "index_format", "0")?;
+        tx.commit().ctx("normalising paths")?;
+        Ok(())
+    }
+
+    fn has_table(&self, name: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) > 0 FROM information_schema.tables WHERE table_name = ?",
+                [name],
+                |r| r.get(0),
+            )
+            .ctx("reading the catalog")
+    }
+
+    fn has_column(&self, table: &str, column: &str) -> Result<bool> {
+        self.conn
+            .query_row(
+                "SELECT count(*) > 0 FROM information_schema.columns WHERE table_name = ? AND column_name = ?",
+                [table, column],
+                |r| r.get(0),
+            )
+            .ctx("reading the catalog")
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Who wrote the database before this open.
+    pub fn origin(&self) -> Origin {
+        self.origin
+    }
+
+    /// True when the file comes from a newer schema: reads only (`mubase.md` §4 step 4).
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
+    }
+
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        self.conn
+            .query_row("SELECT value FROM metadata WHERE key = ?", [key], |r| {
+                r.get::<_, Option<String>>(0)
+            })
+            .optional()
+            .map(Option::flatten)
+            .ctx("reading metadata")
+    }
+
+    pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
+        set_meta_on(&self.conn, key, value)
+    }
+
+    /// `CHECKPOINT` (after full builds and on clean shutdown).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn.execute_batch("CHECKPOINT").ctx("checkpointing")
+    }
+
+    /// A second connection to the same database instance, for readers.
+    pub fn reader(&self) -> Result<Connection> {
+        self.conn.try_clone().ctx("opening a read connection")
+    }
+}
+
+fn set_meta_on(conn: &Connection, key: &str, value: &str) -> Result<()> {
+    conn.execute(
+        "INSERT OR REPLACE INTO metadata (key, value) VALUES (?, ?)",
+        [key, value],
+    )
+    .ctx("writing metadata")?;
+    Ok(())
+}
+
+/// ISO 8601 UTC with milliseconds, e.g. `2026-11-27T10:15:02.113Z`.
+pub fn now_iso() -> String {
+    chrono::Utc::now()
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lock_pid_is_read_from_duckdb_message() {
+        let msg = "IO Error: Could not set lock on file \"/p/.mu/mubase\": Conflicting lock is held in /usr/bin/python3.11 (PID 4242) by user ada. See also https://duckdb.org/docs/connect/concurrency";
+        assert_eq!(parse_lock_pid(msg), Some(4242));
+        assert_eq!(parse_lock_pid("IO Error: Could not set lock"), None);
+    }
+
+    #[test]
+    fn origin_classification() {
+        assert_eq!(
+            Origin::classify(Some("mu-daemon 0.1.0"), Some("1"), Some("1.0.0"), true),
+            Origin::Native
+        );
+        assert_eq!(
+            Origin::classify(None, Some("2.2.0"), None, true),
+            Origin::MuRs
+        );
+        assert_eq!(
+            Origin::classify(None, None, Some("1.0.0"), true),
+            Origin::MuPy
+        );
+        assert_eq!(Origin::classify(None, None, None, false), Origin::Empty);
+    }
+}
