@@ -1,0 +1,136 @@
+//! Per-language extraction: a syntax tree in, [`FileFacts`] out (`indexer.md` §4–§7).
+//!
+//! Each language module exposes `extract(tree, src) -> FileFacts`; [`parse_and_extract`] picks the
+//! grammar, parses with a timeout and counts `ERROR`/`MISSING` nodes. Extraction is pure and
+//! never touches the file system or the database.
+
+pub mod common;
+pub mod python;
+pub mod typescript;
+
+use crate::index::facts::{FileFacts, Language};
+
+/// Which grammar parses a file: TSX needs its own (`indexer.md` §2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grammar {
+    Python,
+    TypeScript,
+    Tsx,
+    JavaScript,
+}
+
+impl Grammar {
+    /// Grammar and language for a path, by extension; `None` for files that are not indexed.
+    pub fn for_path(path: &str) -> Option<(Grammar, Language)> {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let ext = name.rsplit_once('.').map(|(_, e)| e)?;
+        Some(match ext {
+            "py" | "pyi" | "pyw" => (Grammar::Python, Language::Python),
+            "ts" | "mts" | "cts" => (Grammar::TypeScript, Language::TypeScript),
+            "tsx" => (Grammar::Tsx, Language::TypeScript),
+            "js" | "mjs" | "cjs" | "jsx" => (Grammar::JavaScript, Language::JavaScript),
+            _ => return None,
+        })
+    }
+
+    pub fn ts_language(self) -> tree_sitter::Language {
+        match self {
+            Grammar::Python => tree_sitter_python::LANGUAGE.into(),
+            Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
+            Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
+            Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+        }
+    }
+
+    pub const ALL: [Grammar; 4] = [
+        Grammar::Python,
+        Grammar::TypeScript,
+        Grammar::Tsx,
+        Grammar::JavaScript,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Grammar::Python => "tree-sitter-python",
+            Grammar::TypeScript => "tree-sitter-typescript (typescript)",
+            Grammar::Tsx => "tree-sitter-typescript (tsx)",
+            Grammar::JavaScript => "tree-sitter-javascript",
+        }
+    }
+}
+
+/// Parse timeout per file (`indexer.md` §4).
+pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+thread_local! {
+    static PARSERS: std::cell::RefCell<Vec<(Grammar, tree_sitter::Parser)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Parse `src` with the grammar and extract its facts. Never panics on input: a parser timeout
+/// or a panic inside an extractor yields `parse_failed` facts.
+pub fn parse_and_extract(grammar: Grammar, src: &[u8]) -> FileFacts {
+    let tree = PARSERS.with(|cell| {
+        let mut parsers = cell.borrow_mut();
+        let pos = match parsers.iter().position(|(g, _)| *g == grammar) {
+            Some(p) => p,
+            None => {
+                let mut p = tree_sitter::Parser::new();
+                if p.set_language(&grammar.ts_language()).is_err() {
+                    return None;
+                }
+                parsers.push((grammar, p));
+                parsers.len() - 1
+            }
+        };
+        let parser = &mut parsers[pos].1;
+        let deadline = std::time::Instant::now() + PARSE_TIMEOUT;
+        let mut progress = |_: &tree_sitter::ParseState| std::time::Instant::now() >= deadline;
+        let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+        let len = src.len();
+        let tree = parser.parse_with_options(
+            &mut |offset, _| if offset < len { &src[offset..] } else { &[] },
+            None,
+            Some(options),
+        );
+        parser.reset();
+        tree
+    });
+    let Some(tree) = tree else {
+        return FileFacts {
+            parse_failed: true,
+            ..FileFacts::default()
+        };
+    };
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        let mut facts = match grammar {
+            Grammar::Python => python::extract(&tree, src),
+            Grammar::TypeScript | Grammar::Tsx | Grammar::JavaScript => {
+                typescript::extract(&tree, src, grammar)
+            }
+        };
+        facts.parse_errors = common::count_errors(tree.root_node());
+        facts
+    }));
+    result.unwrap_or_else(|_| FileFacts {
+        parse_failed: true,
+        ..FileFacts::default()
+    })
+}
+
+/// Load every grammar and parse a one-line snippet in each; the error names the grammar
+/// (`indexer.md` §2: a failure is a start failure).
+pub fn self_check() -> Result<(), String> {
+    for g in Grammar::ALL {
+        let mut p = tree_sitter::Parser::new();
+        p.set_language(&g.ts_language())
+            .map_err(|e| format!("cannot load {}: {e}", g.name()))?;
+        let snippet: &[u8] = match g {
+            Grammar::Python => b"x = 1\n",
+            _ => b"let x = 1;\n",
+        };
+        p.parse(snippet, None)
+            .ok_or_else(|| format!("{} failed to parse a one-line snippet", g.name()))?;
+    }
+    Ok(())
+}
