@@ -1,0 +1,659 @@
+//! Resolution: the per-file facts of a whole project in, the stored rows (nodes and edges) out
+//! (`indexer.md` §5, §8–§10; `mubase.md` §6–§8).
+//!
+//! Stages, each a pure function of the previous ones:
+//! 1. [`symbols::Index`]: definition nodes merged by id, name indexes (sequential, one pass);
+//! 2. import links per file ([`python`], [`js`]): outcomes, import edges, local bindings (parallel);
+//! 3. resolved bases of every class (parallel);
+//! 4. per-file edges: contains, imports, inherits, calls, uses (parallel), then nodes, externals,
+//!    sorting by id.
+//!
+//! Parallel stages map files/nodes to results collected in input order, so the output never
+//! depends on scheduling.
+
+mod builtins;
+mod calls;
+mod config;
+mod js;
+mod paths;
+mod python;
+mod symbols;
+
+#[cfg(test)]
+mod e2e_tests;
+#[cfg(test)]
+mod tests;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+
+use crate::index::facts::{DefIdx, FileFacts, Language};
+use crate::index::model::{
+    self, ClassProps, ContainsProps, EdgeRow, EdgeType, ExternalProps, FunctionProps, ImportsProps,
+    InheritsProps, ModuleProps, NodeRow, NodeType, ParamProps, UsesProps,
+};
+
+use symbols::{FileLinks, ImportTarget, Index, Resolver, TypeRes};
+
+pub use builtins::{is_builtin, JS_GLOBALS, PYTHON_BUILTINS};
+
+/// One indexed source file and its facts.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Relative, '/'-separated, e.g. `pkg/a.py`.
+    pub path: String,
+    pub language: Language,
+    /// 0 for an empty file (module `line_start`/`line_end` are then NULL).
+    pub total_lines: u32,
+    pub facts: Arc<FileFacts>,
+}
+
+/// Resolution config files found by the scanner (tsconfig*.json, jsconfig.json, package.json,
+/// pnpm-workspace.yaml, pyproject.toml, setup.cfg, setup.py, .murc.toml), relative path ->
+/// content. The set of directories that exist is derived from the source paths.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectConfig {
+    pub files: BTreeMap<String, String>,
+}
+
+/// The resolved graph of a project.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ResolvedGraph {
+    /// Sorted by id.
+    pub nodes: Vec<NodeRow>,
+    /// Sorted by id.
+    pub edges: Vec<EdgeRow>,
+    /// Total count of unresolved-internal import facts.
+    pub unresolved_imports: usize,
+}
+
+impl ResolvedGraph {
+    /// `codebase_stats.graph` (`mubase.md` §9.4): counts per node and edge type, all present,
+    /// in the spec's key order, as JSON text.
+    pub fn graph_stats(&self) -> String {
+        let nodes: Vec<String> = NodeType::ALL
+            .iter()
+            .map(|t| {
+                let n = self.nodes.iter().filter(|x| x.node_type == *t).count();
+                format!("\"{}\":{n}", t.as_str())
+            })
+            .collect();
+        let edges: Vec<String> = EdgeType::ALL
+            .iter()
+            .map(|t| {
+                let n = self.edges.iter().filter(|x| x.edge_type == *t).count();
+                format!("\"{}\":{n}", t.as_str())
+            })
+            .collect();
+        format!(
+            "{{\"nodes\":{{{}}},\"edges\":{{{}}}}}",
+            nodes.join(","),
+            edges.join(",")
+        )
+    }
+}
+
+/// Resolve the facts of every file into rows. `files` is sorted by path with unique paths.
+/// Pure and deterministic.
+pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
+    let idx = Index::build(files);
+    let py = python::PyCtx::new(&idx, config);
+    let jsctx = js::JsCtx::new(&idx, config::ConfigFiles::new(&config.files));
+
+    let links: Vec<FileLinks> = (0..files.len())
+        .into_par_iter()
+        .map(|fi| match files.get(fi).map(|f| f.language) {
+            Some(Language::Python) => python::link(&idx, &py, fi),
+            Some(Language::TypeScript | Language::JavaScript) => js::link(&idx, &jsctx, fi),
+            None => FileLinks::default(),
+        })
+        .collect();
+
+    let mut r = Resolver {
+        idx,
+        links,
+        bases: Vec::new(),
+    };
+
+    // Resolved bases of every class node: (text, line, relation, outcome) in source order.
+    let base_details: Vec<Vec<BaseRef>> = (0..r.idx.nodes.len())
+        .into_par_iter()
+        .map(|n| class_bases(&r, n))
+        .collect();
+    r.bases = base_details
+        .iter()
+        .map(|v| {
+            let mut out: Vec<usize> = Vec::new();
+            for b in v {
+                if let TypeRes::Class(c) = b.res {
+                    if !out.contains(&c) {
+                        out.push(c);
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+
+    // Class nodes per file, for inherits edges.
+    let mut nodes_of_file: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
+    for (n, node) in r.idx.nodes.iter().enumerate() {
+        if let Some(v) = nodes_of_file.get_mut(node.file) {
+            v.push(n);
+        }
+    }
+
+    let per_file: Vec<FileOut> = (0..files.len())
+        .into_par_iter()
+        .map(|fi| {
+            file_edges(
+                &r,
+                fi,
+                nodes_of_file.get(fi).map(Vec::as_slice).unwrap_or(&[]),
+                &base_details,
+            )
+        })
+        .collect();
+
+    let mut nodes: Vec<NodeRow> = Vec::with_capacity(r.idx.nodes.len() + files.len());
+    let mut edges: Vec<EdgeRow> = Vec::new();
+    let mut unresolved = 0usize;
+    let mut externals: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    for (fi, (f, out)) in files.iter().zip(per_file).enumerate() {
+        let links = r.links.get(fi);
+        unresolved += links.map_or(0, |l| l.unresolved_count);
+        nodes.push(module_row(f, links));
+        for (pkg, lang) in out.externals {
+            externals.entry(pkg).or_default().insert(lang);
+        }
+        edges.extend(out.edges);
+    }
+    nodes.par_extend(
+        (0..r.idx.nodes.len())
+            .into_par_iter()
+            .filter_map(|n| def_row(&r, n)),
+    );
+    for (pkg, langs) in externals {
+        nodes.push(NodeRow {
+            id: format!("ext:{pkg}"),
+            node_type: NodeType::External,
+            name: pkg.clone(),
+            qualified_name: Some(pkg),
+            file_path: None,
+            line_start: None,
+            line_end: None,
+            properties: model::to_json(&ExternalProps {
+                languages: langs.into_iter().collect(),
+            }),
+            complexity: 0,
+        });
+    }
+    nodes.sort_by(|a, b| a.id.cmp(&b.id));
+    nodes.dedup_by(|a, b| a.id == b.id);
+    edges.sort_by(|a, b| a.id.cmp(&b.id));
+    edges.dedup_by(|a, b| a.id == b.id);
+    ResolvedGraph {
+        nodes,
+        edges,
+        unresolved_imports: unresolved,
+    }
+}
+
+fn to_i32(x: u32) -> i32 {
+    i32::try_from(x).unwrap_or(i32::MAX)
+}
+
+fn module_row(f: &SourceFile, links: Option<&FileLinks>) -> NodeRow {
+    let (ext, unres): (Vec<String>, Vec<String>) = match links {
+        Some(l) => (
+            l.external_deps.iter().cloned().collect(),
+            l.unresolved.iter().cloned().collect(),
+        ),
+        None => (Vec::new(), Vec::new()),
+    };
+    let props = ModuleProps {
+        language: f.language.as_str(),
+        total_lines: f.total_lines,
+        parse_errors: f.facts.parse_errors,
+        parse_failed: f.facts.parse_failed.then_some(true),
+        external_deps: ext,
+        unresolved_imports: unres,
+        package: None,
+        namespaces: None,
+        docstring: f.facts.docstring.as_deref(),
+    };
+    let lines = (f.total_lines > 0).then(|| to_i32(f.total_lines));
+    NodeRow {
+        id: format!("mod:{}", f.path),
+        node_type: NodeType::Module,
+        name: paths::file_stem(&f.path).to_string(),
+        qualified_name: Some(f.path.clone()),
+        file_path: Some(f.path.clone()),
+        line_start: lines.map(|_| 1),
+        line_end: lines,
+        properties: model::to_json(&props),
+        complexity: 0,
+    }
+}
+
+fn def_row(r: &Resolver<'_>, n: usize) -> Option<NodeRow> {
+    let node = r.idx.node(n)?;
+    let f = r.idx.files.get(node.file)?;
+    let facts = &f.facts;
+    let prim = facts.defs.get(node.primary as usize)?;
+    let complexity = node
+        .defs
+        .iter()
+        .filter_map(|&d| facts.defs.get(d as usize))
+        .map(|d| d.complexity)
+        .max()
+        .unwrap_or(0);
+    let (node_type, properties, complexity) = if node.is_class {
+        let ci = prim.class.as_ref();
+        let attrs: &[String] = ci.map(|c| c.attributes.as_slice()).unwrap_or(&[]);
+        let props = ClassProps {
+            kind: ci.map(|c| c.kind.as_str()).unwrap_or("class"),
+            bases: ci
+                .map(|c| c.bases.iter().map(|b| b.text.as_str()).collect())
+                .unwrap_or_default(),
+            decorators: &prim.decorators,
+            attributes: attrs.get(..attrs.len().min(100)).unwrap_or(&[]),
+            visibility: prim.visibility.as_deref(),
+            docstring: prim.docstring.as_deref(),
+        };
+        (NodeType::Class, model::to_json(&props), 0)
+    } else {
+        let default_fi = crate::index::facts::FunctionInfo::default();
+        let fi = prim.function.as_ref().unwrap_or(&default_fi);
+        let is_method = node.parent.is_some_and(|p| r.idx.is_class(p));
+        let count = node.defs.len();
+        let props = FunctionProps {
+            is_method,
+            is_async: fi.is_async,
+            is_static: fi.is_static,
+            is_classmethod: fi.is_classmethod,
+            is_property: fi.is_property,
+            is_constructor: fi.is_constructor,
+            visibility: prim.visibility.as_deref(),
+            receiver: None,
+            parameters: fi
+                .parameters
+                .iter()
+                .map(|p| ParamProps {
+                    name: &p.name,
+                    type_: p.type_.as_deref(),
+                    default: p.default.as_deref(),
+                    variadic: p.variadic,
+                    keyword: p.keyword,
+                })
+                .collect(),
+            return_type: fi.return_type.as_deref(),
+            decorators: &prim.decorators,
+            overloads: (count > 1).then(|| u32::try_from(count).unwrap_or(u32::MAX)),
+            docstring: prim.docstring.as_deref(),
+        };
+        (NodeType::Function, model::to_json(&props), complexity)
+    };
+    Some(NodeRow {
+        id: node.id.clone(),
+        node_type,
+        name: node.name.to_string(),
+        qualified_name: Some(format!("{}:{}", f.path, node.qname)),
+        file_path: Some(f.path.clone()),
+        line_start: Some(to_i32(prim.line_start)),
+        line_end: Some(to_i32(prim.line_end)),
+        properties,
+        complexity: to_i32(complexity),
+    })
+}
+
+/// One base of a class node and how it resolved.
+struct BaseRef {
+    text: String,
+    line: u32,
+    relation: &'static str,
+    res: TypeRes,
+}
+
+fn class_bases(r: &Resolver<'_>, n: usize) -> Vec<BaseRef> {
+    let Some(node) = r.idx.node(n) else {
+        return Vec::new();
+    };
+    if !node.is_class {
+        return Vec::new();
+    }
+    let Some(facts) = r.idx.files.get(node.file).map(|f| &f.facts) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for &d in &node.defs {
+        let Some(ci) = facts.defs.get(d as usize).and_then(|d| d.class.as_ref()) else {
+            continue;
+        };
+        for b in &ci.bases {
+            let mut res = r.resolve_type(node.file, node.parent, &b.text);
+            if res == TypeRes::Class(n) {
+                res = TypeRes::None;
+            }
+            out.push(BaseRef {
+                text: b.text.clone(),
+                line: b.line,
+                relation: b.relation.as_str(),
+                res,
+            });
+        }
+    }
+    out
+}
+
+/// Edges of one file plus the externals they target.
+struct FileOut {
+    edges: Vec<EdgeRow>,
+    externals: Vec<(String, &'static str)>,
+}
+
+enum Extra {
+    Contains,
+    Imports {
+        module: String,
+        names: BTreeSet<String>,
+        alias: Option<String>,
+        type_only: bool,
+        dynamic: bool,
+    },
+    Inherits {
+        base_name: String,
+        relation: &'static str,
+    },
+    Calls,
+    Uses {
+        type_name: String,
+    },
+}
+
+struct Acc {
+    source: String,
+    target: String,
+    etype: EdgeType,
+    line: u32,
+    seq: usize,
+    count: u32,
+    extra: Extra,
+}
+
+#[derive(Default)]
+struct Edges {
+    map: HashMap<String, Acc>,
+    seq: usize,
+}
+
+impl Edges {
+    /// Add one occurrence; merges with an existing edge (first occurrence by (line, order)).
+    fn add(&mut self, source: &str, etype: EdgeType, target: &str, line: u32, extra: Extra) {
+        self.seq += 1;
+        let seq = self.seq;
+        let id = EdgeRow::make_id(source, etype, target);
+        match self.map.get_mut(&id) {
+            None => {
+                self.map.insert(
+                    id,
+                    Acc {
+                        source: source.to_string(),
+                        target: target.to_string(),
+                        etype,
+                        line,
+                        seq,
+                        count: 1,
+                        extra,
+                    },
+                );
+            }
+            Some(acc) => {
+                acc.count = acc.count.saturating_add(1);
+                let earlier = (line, seq) < (acc.line, acc.seq);
+                if earlier {
+                    acc.line = line;
+                    acc.seq = seq;
+                }
+                match (&mut acc.extra, extra) {
+                    (
+                        Extra::Imports {
+                            module,
+                            names,
+                            alias,
+                            type_only,
+                            dynamic,
+                        },
+                        Extra::Imports {
+                            module: m2,
+                            names: n2,
+                            alias: a2,
+                            type_only: t2,
+                            dynamic: d2,
+                        },
+                    ) => {
+                        names.extend(n2);
+                        *type_only &= t2;
+                        *dynamic &= d2;
+                        if earlier {
+                            *module = m2;
+                            *alias = a2;
+                        }
+                    }
+                    (
+                        Extra::Inherits {
+                            base_name,
+                            relation,
+                        },
+                        Extra::Inherits {
+                            base_name: b2,
+                            relation: r2,
+                        },
+                    ) if earlier => {
+                        *base_name = b2;
+                        *relation = r2;
+                    }
+                    (Extra::Uses { type_name }, Extra::Uses { type_name: t2 }) if earlier => {
+                        *type_name = t2;
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn finish(self) -> Vec<EdgeRow> {
+        let mut out: Vec<EdgeRow> = self
+            .map
+            .into_iter()
+            .map(|(id, a)| {
+                let properties = match &a.extra {
+                    Extra::Contains => model::to_json(&ContainsProps { line: a.line }),
+                    Extra::Imports {
+                        module,
+                        names,
+                        alias,
+                        type_only,
+                        dynamic,
+                    } => model::to_json(&ImportsProps {
+                        line: a.line,
+                        module,
+                        names: names.iter().cloned().collect(),
+                        alias: alias.as_deref(),
+                        type_only: *type_only,
+                        dynamic: *dynamic,
+                        count: a.count,
+                        owner: None,
+                    }),
+                    Extra::Inherits {
+                        base_name,
+                        relation,
+                    } => model::to_json(&InheritsProps {
+                        line: a.line,
+                        base_name,
+                        relation,
+                        owner: None,
+                    }),
+                    Extra::Calls => model::to_json(&model::CallsProps {
+                        line: a.line,
+                        count: a.count,
+                        owner: None,
+                    }),
+                    Extra::Uses { type_name } => model::to_json(&UsesProps {
+                        line: a.line,
+                        type_name,
+                        count: a.count,
+                        owner: None,
+                    }),
+                };
+                EdgeRow {
+                    id,
+                    source_id: a.source,
+                    target_id: a.target,
+                    edge_type: a.etype,
+                    properties,
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.id.cmp(&b.id));
+        out
+    }
+}
+
+fn file_edges(
+    r: &Resolver<'_>,
+    fi: usize,
+    own_nodes: &[usize],
+    base_details: &[Vec<BaseRef>],
+) -> FileOut {
+    let mut out = FileOut {
+        edges: Vec::new(),
+        externals: Vec::new(),
+    };
+    let Some(f) = r.idx.files.get(fi) else {
+        return out;
+    };
+    if f.facts.parse_failed {
+        return out;
+    }
+    let module_id = format!("mod:{}", f.path);
+    let node_id = |n: usize| r.idx.node(n).map(|x| x.id.as_str());
+    let src_of = |def: Option<DefIdx>| -> &str {
+        def.and_then(|d| r.idx.def_node(fi, d))
+            .and_then(node_id)
+            .unwrap_or(module_id.as_str())
+    };
+    let facts = &f.facts;
+    let mut edges = Edges::default();
+
+    // Contains.
+    for &n in own_nodes {
+        let Some(node) = r.idx.node(n) else { continue };
+        let line = facts
+            .defs
+            .get(node.primary as usize)
+            .map_or(0, |d| d.line_start);
+        let src = node.parent.and_then(node_id).unwrap_or(module_id.as_str());
+        edges.add(src, EdgeType::Contains, &node.id, line, Extra::Contains);
+    }
+
+    // Imports.
+    if let Some(links) = r.links.get(fi) {
+        for occ in &links.occs {
+            let target = match &occ.target {
+                ImportTarget::Module(m) => match r.idx.files.get(*m) {
+                    Some(t) => format!("mod:{}", t.path),
+                    None => continue,
+                },
+                ImportTarget::Ext(p) => {
+                    out.externals.push((p.clone(), lang_static(f.language)));
+                    format!("ext:{p}")
+                }
+            };
+            edges.add(
+                &module_id,
+                EdgeType::Imports,
+                &target,
+                occ.line,
+                Extra::Imports {
+                    module: occ.module.clone(),
+                    names: occ.names.iter().cloned().collect(),
+                    alias: occ.alias.clone(),
+                    type_only: occ.type_only,
+                    dynamic: occ.dynamic,
+                },
+            );
+        }
+    }
+
+    // Inherits.
+    for &n in own_nodes {
+        let Some(node) = r.idx.node(n) else { continue };
+        for b in base_details.get(n).map(Vec::as_slice).unwrap_or(&[]) {
+            let target = match &b.res {
+                TypeRes::Class(c) => match node_id(*c) {
+                    Some(id) => id.to_string(),
+                    None => continue,
+                },
+                TypeRes::Ext(p) => {
+                    out.externals.push((p.clone(), lang_static(f.language)));
+                    format!("ext:{p}")
+                }
+                TypeRes::None => continue,
+            };
+            edges.add(
+                &node.id,
+                EdgeType::Inherits,
+                &target,
+                b.line,
+                Extra::Inherits {
+                    base_name: b.text.clone(),
+                    relation: b.relation,
+                },
+            );
+        }
+    }
+
+    // Calls.
+    for c in &facts.calls {
+        let Some(t) = r.resolve_call(fi, c.caller, &c.callee) else {
+            continue;
+        };
+        let Some(tid) = node_id(t) else { continue };
+        edges.add(src_of(c.caller), EdgeType::Calls, tid, c.line, Extra::Calls);
+    }
+
+    // Uses.
+    for tr in &facts.type_refs {
+        let Some(owner) = tr.owner.and_then(|d| r.idx.def_node(fi, d)) else {
+            continue;
+        };
+        let TypeRes::Class(t) = r.resolve_type(fi, Some(owner), &tr.name) else {
+            continue;
+        };
+        if r.idx.chain(Some(owner)).contains(&t) {
+            continue;
+        }
+        let (Some(sid), Some(tid)) = (node_id(owner), node_id(t)) else {
+            continue;
+        };
+        edges.add(
+            sid,
+            EdgeType::Uses,
+            tid,
+            tr.line,
+            Extra::Uses {
+                type_name: tr.name.clone(),
+            },
+        );
+    }
+
+    out.edges = edges.finish();
+    out
+}
+
+fn lang_static(l: Language) -> &'static str {
+    l.as_str()
+}
