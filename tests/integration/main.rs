@@ -1,0 +1,9 @@
+//! Integration tests: they drive the real `mu-daemon` binary on temporary projects with a
+//! temporary `MU_HOME`, and read the resulting mubase directly.
+
+mod bad_input;
+mod cli_docs;
+mod fixtures;
+mod incremental;
+mod store;
+mod support;
