@@ -78,6 +78,20 @@ fn child(root: &Path) {
     );
 }
 
+/// The corpus name: the nearest ancestor named like `<name>-<version>` (as `corpora.sh` lays
+/// them out), else the directory name.
+fn corpus_name(root: &Path) -> String {
+    root.ancestors()
+        .filter_map(|a| a.file_name()?.to_str())
+        .find(|n| {
+            n.rsplit_once('-')
+                .is_some_and(|(_, v)| v.starts_with(|c: char| c.is_ascii_digit()))
+        })
+        .or_else(|| root.file_name()?.to_str())
+        .unwrap_or("?")
+        .to_string()
+}
+
 fn first_source_file(root: &Path) -> Option<PathBuf> {
     index::scan::scan(root).files.first().map(|c| c.abs.clone())
 }
@@ -109,9 +123,7 @@ fn main() {
             continue;
         }
         let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("child JSON");
-        let name = root
-            .file_name()
-            .map_or(dir.clone(), |n| n.to_string_lossy().into_owned());
+        let name = corpus_name(&root);
         let lines = v["lines"].as_f64().unwrap_or(0.0);
         let cold = v["cold_s"].as_f64().unwrap_or(0.0);
         println!(

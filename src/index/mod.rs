@@ -313,16 +313,10 @@ pub fn run(
             store.write_full(&graph.nodes, &graph.edges, &hashes, &stats, INDEX_FORMAT)?;
         }
         Mode::Incremental => {
-            let dirty = diff_by_owner(store, &graph, &changed, &removed)?;
+            let (dirty, externals) = diff_by_owner(store, &graph, &changed, &removed)?;
             let by_path: HashMap<&str, &FileHashRow> =
                 hashes.iter().map(|h| (h.file_path.as_str(), h)).collect();
             let rows = rows_for_files(&graph, &dirty, &by_path);
-            let externals: Vec<NodeRow> = graph
-                .nodes
-                .iter()
-                .filter(|n| n.node_type == NodeType::External)
-                .cloned()
-                .collect();
             store.write_files(&rows, &touched, &externals, Some(&stats))?;
         }
     }
@@ -612,14 +606,14 @@ fn owners<'a>(
     (node_file, edge_owner)
 }
 
-/// Files whose owned rows differ between the store and the new graph, plus the changed and
-/// removed files.
+/// Files whose owned rows differ between the store and the new graph (plus the changed and
+/// removed files), and the external nodes that are new or whose properties changed.
 fn diff_by_owner(
     store: &Store,
     graph: &ResolvedGraph,
     changed: &[&str],
     removed: &[String],
-) -> Result<Vec<String>, StoreError> {
+) -> Result<(Vec<String>, Vec<NodeRow>), StoreError> {
     fn digest(nodes: &[NodeRow], edges: &[EdgeRow]) -> HashMap<String, Vec<(String, String)>> {
         let (node_file, edge_owner) = owners(nodes, edges);
         let mut by_file: HashMap<String, Vec<(String, String)>> = HashMap::new();
@@ -659,7 +653,20 @@ fn diff_by_owner(
         }
         by_file
     }
-    let old = digest(&store.all_nodes()?, &store.all_edges()?);
+    let old_nodes = store.all_nodes()?;
+    let old_externals: HashMap<&str, &str> = old_nodes
+        .iter()
+        .filter(|n| n.node_type == NodeType::External)
+        .map(|n| (n.id.as_str(), n.properties.as_str()))
+        .collect();
+    let externals: Vec<NodeRow> = graph
+        .nodes
+        .iter()
+        .filter(|n| n.node_type == NodeType::External)
+        .filter(|n| old_externals.get(n.id.as_str()) != Some(&n.properties.as_str()))
+        .cloned()
+        .collect();
+    let old = digest(&old_nodes, &store.all_edges()?);
     let new = digest(&graph.nodes, &graph.edges);
     let mut dirty: std::collections::BTreeSet<String> =
         changed.iter().map(|s| s.to_string()).collect();
@@ -676,7 +683,7 @@ fn diff_by_owner(
     }
     // Rows without an owner (dangling rows left by MU) are replaced by a full build only.
     dirty.remove("");
-    Ok(dirty.into_iter().collect())
+    Ok((dirty.into_iter().collect(), externals))
 }
 
 fn rows_for_files(

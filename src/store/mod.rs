@@ -203,8 +203,9 @@ impl Store {
         if self.origin.is_mu() {
             self.normalise_mu_paths(root)?;
         }
-        let tx = self.conn.transaction().ctx("starting transaction")?;
-        for (k, v) in [
+        // Step 7. Keys that already hold the value are not rewritten: opening an up-to-date
+        // database then commits nothing (no WAL write, no fsync).
+        let wanted = [
             ("version", "1.0.0".to_string()),
             ("schema_version", schema::SCHEMA_VERSION.to_string()),
             ("root_path", root.display().to_string()),
@@ -212,10 +213,20 @@ impl Store {
                 "builder",
                 format!("mu-daemon {}", env!("CARGO_PKG_VERSION")),
             ),
-        ] {
-            set_meta_on(&tx, k, &v)?;
+        ];
+        let mut stale = Vec::new();
+        for (k, v) in wanted {
+            if self.meta(k)?.as_deref() != Some(v.as_str()) {
+                stale.push((k, v));
+            }
         }
-        tx.commit().ctx("writing metadata")?;
+        if !stale.is_empty() {
+            let tx = self.conn.transaction().ctx("starting transaction")?;
+            for (k, v) in &stale {
+                set_meta_on(&tx, k, v)?;
+            }
+            tx.commit().ctx("writing metadata")?;
+        }
         Ok(())
     }
 

@@ -61,8 +61,9 @@ impl Store {
     }
 
     /// Incremental batch: for each file, delete everything it owns and insert its new rows;
-    /// `touched` only refreshes `size`/`mtime_ns`; then externals are reconciled with
-    /// `externals` (the complete set the graph needs). One transaction.
+    /// `touched` only refreshes `size`/`mtime_ns`; then externals are reconciled: those no edge
+    /// targets any more are deleted, and `externals` (new ones, or ones whose properties
+    /// changed) are inserted or updated. One transaction.
     pub fn write_files(
         &mut self,
         files: &[FileRows],
@@ -113,7 +114,7 @@ impl Store {
                     .ctx("updating file_hashes")?;
             }
         }
-        if !files.is_empty() {
+        if !files.is_empty() || !externals.is_empty() {
             reconcile_externals(&tx, externals)?;
         }
         if let Some(stats) = stats {
