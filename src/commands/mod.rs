@@ -63,10 +63,9 @@ impl From<crate::store::StoreError> for CliError {
             S::Locked { pid, .. } => {
                 CliError::new("database_locked", exit::USER, e.to_string()).with("pid", json!(pid))
             }
-            S::TooNew { .. } | S::Corrupt { .. } => {
+            S::Corrupt { .. } | S::Db { .. } => {
                 CliError::new("internal", exit::INTERNAL, e.to_string())
             }
-            S::Db { .. } | S::Io { .. } => CliError::new("internal", exit::INTERNAL, e.to_string()),
         }
     }
 }
@@ -76,7 +75,7 @@ impl From<crate::index::IndexError> for CliError {
         use crate::index::IndexError as I;
         match e {
             I::Store(s) => s.into(),
-            I::ReadOnly(_) => CliError::new("internal", exit::USER, e.to_string()),
+            I::ReadOnly(_) => CliError::new("database_too_new", exit::USER, e.to_string()),
             I::Pool(_) => CliError::new("internal", exit::INTERNAL, e.to_string()),
         }
     }

@@ -23,8 +23,6 @@ use schema::Origin;
 pub enum StoreError {
     #[error("Database {} is locked by another process{}.", path.display(), pid_suffix(*pid))]
     Locked { path: PathBuf, pid: Option<u32> },
-    #[error("Database {} was written by a newer mu-daemon (schema {found}); it is served read-only. Upgrade mu-daemon to index it.", path.display())]
-    TooNew { path: PathBuf, found: String },
     #[error("Cannot open database {}: {message}. If the file is damaged, delete the .mu directory and run `mu-daemon index` again.", path.display())]
     Corrupt { path: PathBuf, message: String },
     #[error("Database error while {context}: {source}")]
@@ -32,12 +30,6 @@ pub enum StoreError {
         context: &'static str,
         #[source]
         source: duckdb::Error,
-    },
-    #[error("{context}: {source}")]
-    Io {
-        context: String,
-        #[source]
-        source: std::io::Error,
     },
 }
 
