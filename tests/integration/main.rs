@@ -5,5 +5,6 @@ mod bad_input;
 mod cli_docs;
 mod fixtures;
 mod incremental;
+mod property;
 mod store;
 mod support;
