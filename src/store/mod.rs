@@ -23,7 +23,7 @@ use schema::Origin;
 pub enum StoreError {
     #[error("Database {} is locked by another process{}.", path.display(), pid_suffix(*pid))]
     Locked { path: PathBuf, pid: Option<u32> },
-    #[error("Cannot open database {}: {message}. If the file is damaged, delete the .mu directory and run `mu-daemon index` again.", path.display())]
+    #[error("Cannot open database {}: {message}. If the file is damaged, delete it (and its .wal) and run `mu-daemon index` again.", path.display())]
     Corrupt { path: PathBuf, message: String },
     #[error("Database error while {context}: {source}")]
     Db {
@@ -73,6 +73,7 @@ pub struct Store {
     path: PathBuf,
     origin: Origin,
     read_only: bool,
+    warnings: Vec<String>,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,6 +140,7 @@ impl Store {
             path: path.to_path_buf(),
             origin: Origin::Empty,
             read_only: false,
+            warnings: Vec::new(),
         };
         store.init(root, !existed).map_err(|e| match e {
             StoreError::Db { context, source } => StoreError::Corrupt {
@@ -151,6 +153,26 @@ impl Store {
     }
 
     fn init(&mut self, root: &Path, created: bool) -> Result<()> {
+        // §4 step 4 first: a file from a newer schema is served read-only and nothing, not even
+        // the DDL, is written to it.
+        if !created && self.has_table("metadata")? {
+            let native = self
+                .meta("builder")?
+                .is_some_and(|b| b.starts_with("mu-daemon"));
+            let newer = self
+                .meta("schema_version")?
+                .and_then(|v| v.parse::<u32>().ok())
+                .is_some_and(|v| v > schema::SCHEMA_VERSION);
+            if native && newer {
+                self.origin = Origin::Native;
+                self.read_only = true;
+                self.warnings.push(format!(
+                    "{} was written by a newer mu-daemon; it is opened read-only",
+                    self.path.display()
+                ));
+                return Ok(());
+            }
+        }
         let c = &self.conn;
         c.execute_batch(schema::CORE_DDL)
             .ctx("creating core tables")?;
@@ -181,17 +203,6 @@ impl Store {
             version.as_deref(),
             has_nodes,
         );
-        if self.origin == Origin::Native {
-            if let Some(v) = schema_version
-                .as_deref()
-                .and_then(|v| v.parse::<u32>().ok())
-            {
-                if v > schema::SCHEMA_VERSION {
-                    self.read_only = true;
-                    return Ok(());
-                }
-            }
-        }
         if self.origin.is_mu() {
             self.normalise_mu_paths(root)?;
         }
@@ -222,12 +233,12 @@ impl Store {
         Ok(())
     }
 
-    /// `mubase.md` §4 step 6 and §5.3, in one transaction.
+    /// `mubase.md` §4 step 6 and §5.3. Path normalisation is best effort, in its own
+    /// transaction: if it fails (rows MU left in a shape nobody foresaw), MU's rows stay as they
+    /// are until the full build replaces them, and a warning says so. Then `file_hashes` is
+    /// emptied and `index_format` set to 0, and a checkpoint leaves an empty WAL for DuckDB 1.x.
     fn normalise_mu_paths(&mut self, root: &Path) -> Result<()> {
         let stored_root = self.meta("root_path")?;
-        let tx = self.conn.transaction().ctx("starting transaction")?;
-        tx.execute_batch(schema::NORMALISE_SEPARATORS)
-            .ctx("normalising separators")?;
         let mut roots = Vec::new();
         for r in stored_root
             .into_iter()
@@ -239,17 +250,31 @@ impl Store {
                 roots.push(r);
             }
         }
-        for r in roots {
-            let prefix = format!("{r}/");
-            for sql in schema::STRIP_ROOT {
-                tx.execute(sql, [&prefix]).ctx("stripping root paths")?;
+        let normalise = |conn: &mut Connection| -> std::result::Result<(), duckdb::Error> {
+            let tx = conn.transaction()?;
+            for sql in schema::NORMALISE_SEPARATORS {
+                tx.execute(sql, [])?;
             }
+            for r in &roots {
+                let prefix = format!("{r}/");
+                for sql in schema::STRIP_ROOT {
+                    tx.execute(sql, [&prefix])?;
+                }
+            }
+            tx.commit()
+        };
+        if let Err(e) = normalise(&mut self.conn) {
+            self.warnings.push(format!(
+                "could not normalise the paths MU stored ({}); they are replaced by the next full build",
+                first_line(&e.to_string())
+            ));
         }
+        let tx = self.conn.transaction().ctx("starting transaction")?;
         tx.execute("DELETE FROM file_hashes", [])
             .ctx("clearing file_hashes")?;
         set_meta_on(&tx, "index_format", "0")?;
-        tx.commit().ctx("normalising paths")?;
-        Ok(())
+        tx.commit().ctx("resetting the index format")?;
+        self.checkpoint()
     }
 
     fn has_table(&self, name: &str) -> Result<bool> {
@@ -279,6 +304,11 @@ impl Store {
     /// Who wrote the database before this open.
     pub fn origin(&self) -> Origin {
         self.origin
+    }
+
+    /// Things the open sequence could not do but survived (for the caller to report).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// True when the file comes from a newer schema: reads only (`mubase.md` §4 step 4).

@@ -212,7 +212,16 @@ impl Store {
                 .ctx("counting")?;
             for r in rows {
                 let (t, n) = r.ctx("counting")?;
-                *map.entry(t).or_insert(0) += n.max(0) as u64;
+                // Unknown node types (MU-Rs `message`) count as external (mubase.md §10); edges
+                // of unknown types are not part of the graph.
+                let key = if table == "nodes" {
+                    node_type(&t).as_str().to_string()
+                } else if edge_type(&t).is_some() {
+                    t
+                } else {
+                    continue;
+                };
+                *map.entry(key).or_insert(0) += n.max(0) as u64;
             }
         }
         Ok(counts)

@@ -104,26 +104,35 @@ impl Origin {
     }
 }
 
-/// SQL of `mubase.md` §5.3: separators to `/`, then each root prefix stripped after an id prefix
-/// or at the start of `file_path`. `$1` is the root with a trailing `/`.
-pub const NORMALISE_SEPARATORS: &str = "
-UPDATE nodes SET id = replace(id, '\\', '/'), file_path = replace(file_path, '\\', '/')
-    WHERE contains(id, '\\') OR contains(file_path, '\\');
-UPDATE edges SET id = replace(id, '\\', '/'), source_id = replace(source_id, '\\', '/'),
-    target_id = replace(target_id, '\\', '/')
-    WHERE contains(id, '\\') OR contains(source_id, '\\') OR contains(target_id, '\\');
-";
+/// SQL of `mubase.md` §5.3 step 1: backslashes become `/`. A primary key is only rewritten when it changes
+/// and the new value is free (DuckDB 1.x cannot replay a WAL that sets a key to itself); rows
+/// that would collide keep their old id and disappear with the full build that follows (§5.3.3).
+pub const NORMALISE_SEPARATORS: [&str; 4] = [
+    "UPDATE nodes SET id = replace(id, '\\', '/')
+     WHERE contains(id, '\\')
+       AND NOT EXISTS (SELECT 1 FROM nodes n2 WHERE n2.id = replace(nodes.id, '\\', '/'))",
+    "UPDATE nodes SET file_path = replace(file_path, '\\', '/') WHERE contains(file_path, '\\')",
+    "UPDATE edges SET id = replace(id, '\\', '/')
+     WHERE contains(id, '\\')
+       AND NOT EXISTS (SELECT 1 FROM edges e2 WHERE e2.id = replace(edges.id, '\\', '/'))",
+    "UPDATE edges SET source_id = replace(source_id, '\\', '/'), target_id = replace(target_id, '\\', '/')
+     WHERE contains(source_id, '\\') OR contains(target_id, '\\')",
+];
 
-/// Strip root `R/` (bound as `$1`, with its trailing `/`) after `mod:`/`cls:`/`fn:` prefixes in
-/// ids and at the start of `file_path`.
-pub const STRIP_ROOT: [&str; 2] = [
-    "UPDATE nodes SET
-        id = regexp_replace(id, '^(mod:|cls:|fn:)' || regexp_escape($1), '\\1'),
-        file_path = CASE WHEN starts_with(file_path, $1) THEN substr(file_path, length($1) + 1) ELSE file_path END
-     WHERE contains(id, $1) OR starts_with(file_path, $1)",
+/// §5.3 step 2: strip root `R/` (bound as `$1`, with its trailing `/`) where it follows `mod:`,
+/// `cls:` or `fn:` in ids, and at the start of `file_path`. Same key rules as above.
+pub const STRIP_ROOT: [&str; 4] = [
+    "UPDATE nodes SET id = regexp_replace(id, '^(mod:|cls:|fn:)' || regexp_escape($1), '\\1')
+     WHERE regexp_matches(id, '^(mod:|cls:|fn:)' || regexp_escape($1))
+       AND NOT EXISTS (SELECT 1 FROM nodes n2
+                       WHERE n2.id = regexp_replace(nodes.id, '^(mod:|cls:|fn:)' || regexp_escape($1), '\\1'))",
+    "UPDATE nodes SET file_path = substr(file_path, length($1) + 1) WHERE starts_with(file_path, $1)",
+    "UPDATE edges SET id = regexp_replace(id, '(mod:|cls:|fn:)' || regexp_escape($1), '\\1', 'g')
+     WHERE contains(id, $1)
+       AND NOT EXISTS (SELECT 1 FROM edges e2
+                       WHERE e2.id = regexp_replace(edges.id, '(mod:|cls:|fn:)' || regexp_escape($1), '\\1', 'g'))",
     "UPDATE edges SET
-        id = regexp_replace(id, '(mod:|cls:|fn:)' || regexp_escape($1), '\\1', 'g'),
         source_id = regexp_replace(source_id, '^(mod:|cls:|fn:)' || regexp_escape($1), '\\1'),
         target_id = regexp_replace(target_id, '^(mod:|cls:|fn:)' || regexp_escape($1), '\\1')
-     WHERE contains(id, $1)",
+     WHERE contains(source_id, $1) OR contains(target_id, $1)",
 ];

@@ -284,3 +284,73 @@ fn locked_database_names_the_holder() {
     assert_eq!(v["schema_version"], 1);
     assert_eq!(v["command"], "index");
 }
+
+/// MU rows that collide after normalisation keep their old ids (the full build replaces them);
+/// edges whose id lacks the root still get their endpoints normalised; DuckDB 1.1 can still
+/// read the file afterwards.
+#[test]
+fn mu_normalisation_tolerates_collisions_and_odd_edge_ids() {
+    let p = TempProject::empty();
+    let root = p.root().canonicalize().unwrap();
+    let r = root.display().to_string();
+    std::fs::create_dir_all(root.join(".mu")).unwrap();
+    {
+        // As MU's DuckDB 1.x would write it.
+        let cfg = duckdb::Config::default()
+            .with("storage_compatibility_version", "v1.0.0")
+            .unwrap();
+        let conn = duckdb::Connection::open_with_flags(root.join(".mu/mubase"), cfg).unwrap();
+        conn.execute_batch(mu_daemon::store::schema::CORE_DDL)
+            .unwrap();
+        conn.execute_batch(&format!(
+            "INSERT INTO metadata VALUES ('version', '1.0.0'), ('root_path', '{r}');
+             INSERT INTO nodes VALUES
+               ('mod:{r}/a.py', 'module', 'a', 'a', '{r}/a.py', 1, 1, NULL, 0),
+               ('mod:a.py', 'module', 'a', 'a', 'a.py', 1, 1, NULL, 0),
+               ('mod:{r}/b.py', 'module', 'b', 'b', '{r}/b.py', 1, 1, NULL, 0);
+             INSERT INTO edges VALUES
+               ('e123', 'mod:{r}/b.py', 'mod:{r}/a.py', 'imports', NULL);"
+        ))
+        .unwrap();
+    }
+    let store = Store::open(&root.join(".mu/mubase"), &StoreOptions::default(), &root).unwrap();
+    assert_eq!(store.warnings(), &[] as &[String]);
+    let ids: Vec<(String, Option<String>)> = store
+        .all_nodes()
+        .unwrap()
+        .into_iter()
+        .map(|n| (n.id, n.file_path))
+        .collect();
+    assert_eq!(
+        ids,
+        vec![
+            (format!("mod:{r}/a.py"), Some("a.py".to_string())),
+            ("mod:a.py".to_string(), Some("a.py".to_string())),
+            ("mod:b.py".to_string(), Some("b.py".to_string())),
+        ]
+    );
+    let e = store.all_edges().unwrap();
+    assert_eq!(
+        (
+            e[0].id.as_str(),
+            e[0].source_id.as_str(),
+            e[0].target_id.as_str()
+        ),
+        ("e123", "mod:b.py", "mod:a.py")
+    );
+    drop(store);
+    let py = crate::support::python_with_duckdb_1_1();
+    let out = std::process::Command::new(&py.0)
+        .env("PYTHONPATH", &py.1)
+        .arg("-c")
+        .arg("import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=True); print(c.execute('select count(*) from nodes').fetchone()[0])")
+        .arg(root.join(".mu/mubase"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+}
