@@ -70,24 +70,34 @@ pub fn mu_home() -> Option<PathBuf> {
 /// there is none and `create` is true, the path itself becomes a new project root, except the
 /// home directory, `MU_HOME` and `/`.
 pub fn resolve_root(path: &Path, create: bool) -> Result<Option<Project>, ProjectError> {
-    if std::fs::symlink_metadata(path).is_err() {
-        return Err(ProjectError::NotFound(path.to_path_buf()));
-    }
-    let canonical = std::fs::canonicalize(path).map_err(|source| ProjectError::Io {
-        path: path.to_path_buf(),
-        source,
+    let canonical = std::fs::canonicalize(path).map_err(|source| {
+        if source.kind() == std::io::ErrorKind::NotFound {
+            // Missing, or a dangling symbolic link.
+            ProjectError::NotFound(path.to_path_buf())
+        } else {
+            ProjectError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     })?;
-    let start = if canonical.is_file() {
+    let start = if canonical.is_dir() {
+        canonical
+    } else {
         canonical
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or(canonical)
-    } else {
-        canonical
     };
+    let registry = mu_home().and_then(|h| std::fs::canonicalize(h).ok());
     let mut dir = Some(start.as_path());
     while let Some(d) = dir {
-        if d.join(".mu").join("mubase").is_file() {
+        let mu = d.join(".mu");
+        // MU_HOME is never taken for a project's `.mu`, and the home directory and `/` are never
+        // project roots (§2.2): walking up passes them by.
+        let is_registry =
+            registry.is_some() && mu.is_dir() && std::fs::canonicalize(&mu).ok() == registry;
+        if !is_registry && mu.join("mubase").is_file() && !is_refused_root(d) {
             return Ok(Some(Project {
                 root: d.to_path_buf(),
             }));

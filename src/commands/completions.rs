@@ -21,7 +21,7 @@ pub fn run(ctx: &Ctx, args: &CompletionsArgs) -> Result<(), CliError> {
         body.insert("script".into(), json!(text));
         ctx.print_json("completions", body);
     } else {
-        print!("{text}");
+        super::out(&text);
     }
     Ok(())
 }

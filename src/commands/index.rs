@@ -30,6 +30,9 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
         &StoreOptions::default(),
         &project.root,
     )?;
+    for w in store.warnings() {
+        ctx.warn(w);
+    }
 
     let show_progress = !ctx.json && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
@@ -161,8 +164,8 @@ fn report(ctx: &Ctx, project: &Project, s: &IndexSummary) {
         ctx.print_json("index", body);
         return;
     }
-    println!(
-        "Indexed {} ({}): {} files scanned, {} changed, {} removed, {} failed → {} nodes, {} edges in {:.1} s",
+    let mut text = format!(
+        "Indexed {} ({}): {} files scanned, {} changed, {} removed, {} failed → {} nodes, {} edges in {:.1} s\n",
         project.root.display(),
         s.mode.as_str(),
         s.files_scanned,
@@ -173,12 +176,13 @@ fn report(ctx: &Ctx, project: &Project, s: &IndexSummary) {
         s.edge_count,
         s.duration_ms as f64 / 1000.0
     );
-    println!(
-        "  {} skipped (too large {}, minified {}, undecodable {}), {} with parse errors",
+    text.push_str(&format!(
+        "  {} skipped (too large {}, minified {}, undecodable {}), {} with parse errors\n",
         skipped_total,
         s.skipped.get("too_large").copied().unwrap_or(0),
         s.skipped.get("minified").copied().unwrap_or(0),
         s.skipped.get("undecodable").copied().unwrap_or(0),
         s.files_with_parse_errors,
-    );
+    ));
+    super::out(&text);
 }

@@ -94,7 +94,7 @@ impl Ctx {
         obj.insert("schema_version".into(), json!(1));
         obj.insert("command".into(), json!(command));
         obj.append(&mut body);
-        println!("{}", Value::Object(obj));
+        out(&format!("{}\n", Value::Object(obj)));
     }
 
     /// A warning on stderr (suppressed with `--json`).
@@ -105,6 +105,16 @@ impl Ctx {
     }
 }
 
+/// Write to stdout. A closed pipe (`mu-daemon … | head`) is not an error worth a panic: the
+/// reader has gone, so the rest of the output is dropped.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}
+
 /// Parse the command line, run the command, return the exit code.
 pub fn main() -> i32 {
     let cli = Cli::parse();
@@ -112,10 +122,23 @@ pub fn main() -> i32 {
         json: cli.json,
         verbose: cli.verbose,
     };
-    let (name, result) = match &cli.command {
-        Command::Index(a) => ("index", index::run(&ctx, a)),
-        Command::Completions(a) => ("completions", completions::run(&ctx, a)),
+    let name = match &cli.command {
+        Command::Index(_) => "index",
+        Command::Completions(_) => "completions",
     };
+    // A bug must still end with the documented exit code for internal errors (4), after the
+    // panic message has been printed by the default hook.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match &cli.command {
+        Command::Index(a) => index::run(&ctx, a),
+        Command::Completions(a) => completions::run(&ctx, a),
+    }))
+    .unwrap_or_else(|_| {
+        Err(CliError::new(
+            "internal",
+            exit::INTERNAL,
+            "internal error (a bug in mu-daemon; the message above says where)",
+        ))
+    });
     match result {
         Ok(()) => exit::OK,
         Err(e) => {

@@ -168,7 +168,7 @@ fn corrupt_mubase_is_reported_and_left_alone() {
     );
     assert!(
         err.trim_end().ends_with(
-            "If the file is damaged, delete the .mu directory and run `mu-daemon index` again."
+            "If the file is damaged, delete it (and its .wal) and run `mu-daemon index` again."
         ),
         "{err}"
     );
