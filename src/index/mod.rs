@@ -117,6 +117,8 @@ struct Parsed {
     hash: FileHashRow,
     facts: Arc<FileFacts>,
     changed: bool,
+    /// Parsed in this run (not taken from the facts cache).
+    reparsed: bool,
 }
 
 enum ParseOutcome {
@@ -158,7 +160,7 @@ pub fn run(
     } else {
         Mode::Incremental
     };
-    let mut cache = if mode == Mode::Full {
+    let cache = if mode == Mode::Full {
         HashMap::new()
     } else {
         cache::load(cache_dir)
@@ -258,9 +260,29 @@ pub fn run(
         .map(|p| p.hash.clone())
         .collect();
 
-    if mode == Mode::Incremental && files_changed == 0 && removed.is_empty() {
+    // Resolution inputs besides the facts: config files (indexer.md §11.1 "config change") and
+    // the skip list, which codebase_stats.index reports.
+    let config = read_config(root, &scanned.config_files);
+    let config_hash = config_digest(&config);
+    let config_same = store.meta(CONFIG_HASH_KEY)?.as_deref() == Some(config_hash.as_str());
+    let skipped_same = stored_index(store)?.is_some_and(|v| {
+        v.get("skipped") == Some(&skipped_counts_json(&summary.skipped))
+            && v.get("skipped_files") == Some(&skipped_files_json(&skipped))
+    });
+    let reparsed = parsed.iter().any(|p| p.reparsed);
+
+    if mode == Mode::Incremental
+        && files_changed == 0
+        && removed.is_empty()
+        && config_same
+        && skipped_same
+    {
         // No-op: only size/mtime of touched files change (mubase.md §9.2).
         store.write_files(&[], &touched, &[], None)?;
+        if reparsed {
+            // The facts cache was missing or stale: keep what was just parsed.
+            save_cache(cache_dir, &parsed, &mut summary);
+        }
         let counts = store.counts()?;
         fill_counts_from_store(&mut summary, &counts);
         summary.unresolved_imports = stored_unresolved(store)?;
@@ -280,7 +302,6 @@ pub fn run(
         files_done: total,
         elapsed_ms: elapsed(),
     });
-    let config = read_config(root, &scanned.config_files);
     let sources: Vec<SourceFile> = parsed
         .iter()
         .map(|p| SourceFile {
@@ -307,7 +328,11 @@ pub fn run(
     let hashes: Vec<FileHashRow> = parsed.iter().map(|p| p.hash.clone()).collect();
     fill_counts_from_graph(&mut summary, &graph);
     summary.unresolved_imports = graph.unresolved_imports;
-    let stats = make_stats(&parsed, &graph, &summary, &skipped, elapsed());
+    let built_at = match mode {
+        Mode::Full => None,
+        Mode::Incremental => store.meta("built_at")?,
+    };
+    let stats = make_stats(&parsed, &graph, &summary, &skipped, built_at, elapsed());
     match mode {
         Mode::Full => {
             store.write_full(&graph.nodes, &graph.edges, &hashes, &stats, INDEX_FORMAT)?;
@@ -320,28 +345,14 @@ pub fn run(
             store.write_files(&rows, &touched, &externals, Some(&stats))?;
         }
     }
+    // Recorded only after the graph it produced is committed: a crash in between leaves the old
+    // digest, and the next run resolves again.
+    store.set_meta(CONFIG_HASH_KEY, &config_hash)?;
 
     summary
         .phase_ms
         .insert("write", t_write.elapsed().as_millis() as u64);
-    // Persist the facts for the next incremental run.
-    cache.clear();
-    for p in &parsed {
-        cache.insert(
-            p.path.clone(),
-            CacheEntry {
-                content_hash: p.hash.content_hash.clone(),
-                language: p.language,
-                total_lines: p.total_lines,
-                facts: Arc::clone(&p.facts),
-            },
-        );
-    }
-    if let Err(e) = cache::save(cache_dir, &cache) {
-        summary
-            .warnings
-            .push(format!("could not write the facts cache: {e}"));
-    }
+    save_cache(cache_dir, &parsed, &mut summary);
     summary.duration_ms = elapsed();
     progress(&Progress {
         phase: Phase::Done,
@@ -373,6 +384,7 @@ fn parse_one(
                     hash: s.clone(),
                     facts: Arc::clone(&e.facts),
                     changed: false,
+                    reparsed: false,
                 });
             }
         }
@@ -400,6 +412,7 @@ fn parse_one(
                 hash,
                 facts: Arc::clone(&e.facts),
                 changed: false,
+                reparsed: false,
             });
         }
     }
@@ -433,6 +446,7 @@ fn parse_one(
         hash,
         facts: Arc::new(facts),
         changed: !same_hash,
+        reparsed: true,
     })
 }
 
@@ -446,6 +460,67 @@ fn skip_counts(skipped: &[Skipped]) -> BTreeMap<&'static str, usize> {
         m.insert(r.as_str(), skipped.iter().filter(|s| s.reason == r).count());
     }
     m
+}
+
+/// Metadata key holding the digest of the resolution config files the stored graph was
+/// resolved with; a different digest makes an otherwise unchanged tree re-resolve.
+const CONFIG_HASH_KEY: &str = "resolve_config_hash";
+
+/// xxh3 over every config file's path and content, in path order.
+fn config_digest(config: &ProjectConfig) -> String {
+    let mut h = xxhash_rust::xxh3::Xxh3::new();
+    for (path, content) in &config.files {
+        h.update(path.as_bytes());
+        h.update(&[0]);
+        h.update(content.as_bytes());
+        h.update(&[0]);
+    }
+    format!("{:016x}", h.digest())
+}
+
+/// `codebase_stats.index.skipped` (`mubase.md` §9.4).
+fn skipped_counts_json(counts: &BTreeMap<&'static str, usize>) -> serde_json::Value {
+    serde_json::json!({
+        "too_large": counts.get("too_large").copied().unwrap_or(0),
+        "minified": counts.get("minified").copied().unwrap_or(0),
+        "undecodable": counts.get("undecodable").copied().unwrap_or(0),
+    })
+}
+
+/// `codebase_stats.index.skipped_files`: at most 100, sorted by path.
+fn skipped_files_json(skipped: &[Skipped]) -> serde_json::Value {
+    skipped
+        .iter()
+        .take(100)
+        .map(|s| serde_json::json!({"path": s.path, "reason": s.reason.as_str(), "size": s.size}))
+        .collect()
+}
+
+fn stored_index(store: &Store) -> Result<Option<serde_json::Value>, StoreError> {
+    Ok(store
+        .stat("index")?
+        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()))
+}
+
+/// Persist the facts of every indexed file for the next incremental run.
+fn save_cache(cache_dir: &Path, parsed: &[Parsed], summary: &mut IndexSummary) {
+    let cache: HashMap<String, CacheEntry> = parsed
+        .iter()
+        .map(|p| {
+            let entry = CacheEntry {
+                content_hash: p.hash.content_hash.clone(),
+                language: p.language,
+                total_lines: p.total_lines,
+                facts: Arc::clone(&p.facts),
+            };
+            (p.path.clone(), entry)
+        })
+        .collect();
+    if let Err(e) = cache::save(cache_dir, &cache) {
+        summary
+            .warnings
+            .push(format!("could not write the facts cache: {e}"));
+    }
 }
 
 /// Contents of the resolution config files (unreadable ones are left out).
@@ -496,9 +571,7 @@ fn fill_counts_from_store(summary: &mut IndexSummary, counts: &crate::store::Gra
 }
 
 fn stored_unresolved(store: &Store) -> Result<usize, StoreError> {
-    Ok(store
-        .stat("index")?
-        .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok())
+    Ok(stored_index(store)?
         .and_then(|v| v.get("unresolved_imports").and_then(|n| n.as_u64()))
         .unwrap_or(0) as usize)
 }
@@ -509,6 +582,7 @@ fn make_stats(
     graph: &ResolvedGraph,
     summary: &IndexSummary,
     skipped: &[Skipped],
+    built_at: Option<String>,
     duration_ms: u64,
 ) -> IndexStats {
     let mut langs: BTreeMap<&str, u64> = BTreeMap::new();
@@ -548,26 +622,16 @@ fn make_stats(
 
     let graph_stats = graph.graph_stats();
 
-    #[derive(Serialize)]
-    struct SkippedFile<'a> {
-        path: &'a str,
-        reason: &'static str,
-        size: u64,
-    }
     let now = crate::store::now_iso();
     let index = serde_json::json!({
         "files_indexed": parsed.len(),
         "files_with_parse_errors": summary.files_with_parse_errors,
         "files_parse_failed": summary.files_failed,
-        "skipped": {
-            "too_large": summary.skipped.get("too_large").copied().unwrap_or(0),
-            "minified": summary.skipped.get("minified").copied().unwrap_or(0),
-            "undecodable": summary.skipped.get("undecodable").copied().unwrap_or(0),
-        },
-        "skipped_files": skipped.iter().take(100).map(|s| SkippedFile { path: &s.path, reason: s.reason.as_str(), size: s.size }).collect::<Vec<_>>(),
+        "skipped": skipped_counts_json(&summary.skipped),
+        "skipped_files": skipped_files_json(skipped),
         "unresolved_imports": graph.unresolved_imports,
         "duration_ms": duration_ms,
-        "last_full_build_at": if summary.mode == Mode::Full { Some(now.clone()) } else { None },
+        "last_full_build_at": built_at.unwrap_or_else(|| now.clone()),
         "last_update_at": now,
     });
     IndexStats {

@@ -125,7 +125,8 @@ pub fn is_minified_content(bytes: &[u8]) -> bool {
         return false;
     }
     let newlines = bytes.iter().filter(|&&b| b == b'\n').count();
-    bytes.len() / (newlines + 1) > 500
+    // mean = len / (newlines + 1) > 500, without integer rounding
+    bytes.len() > 500 * (newlines + 1)
 }
 
 fn mtime_ns(md: &std::fs::Metadata) -> i64 {
@@ -176,11 +177,16 @@ pub fn scan(root: &Path) -> ScanResult {
         let Ok(rel) = entry.path().strip_prefix(root) else {
             continue;
         };
-        let Some(rel) = rel.to_str() else {
-            // Not valid UTF-8: not indexed (§3 rule 4).
+        // `/`-joined components (a `\\` inside a Unix file name stays what it is); a path that
+        // is not valid UTF-8 is not indexed (§3 rule 4).
+        let Some(parts) = rel
+            .components()
+            .map(|c| c.as_os_str().to_str())
+            .collect::<Option<Vec<&str>>>()
+        else {
             continue;
         };
-        let rel = rel.replace('\\', "/");
+        let rel = parts.join("/");
         let name = rel.rsplit('/').next().unwrap_or(&rel);
         if is_config_file(name) {
             out.config_files.push(rel.clone());

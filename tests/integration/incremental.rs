@@ -1,15 +1,15 @@
 //! Incremental runs skip unchanged files and leave the database equal to a full rebuild.
 
-use crate::support::{copy_dir, dump_graph, dump_hashes, TempProject};
+use crate::support::{dump_database, dump_graph, full_build_dump, line_diff, stat, TempProject};
 
-/// Index `p` incrementally, then compare with a full build of a copy of the same tree.
+/// Compare `p`'s (incrementally updated) database with a full build of a copy of the same tree.
 fn assert_equals_full_build(p: &TempProject) {
-    let fresh = TempProject::empty();
-    copy_dir(p.root(), fresh.root());
-    std::fs::remove_dir_all(fresh.root().join(".mu")).unwrap();
-    fresh.index(&[]);
-    assert_eq!(dump_graph(&p.mubase()), dump_graph(&fresh.mubase()));
-    assert_eq!(dump_hashes(&p.mubase()), dump_hashes(&fresh.mubase()));
+    let (inc, full) = (dump_database(&p.mubase()), full_build_dump(p));
+    assert!(
+        inc == full,
+        "incremental differs from full build:\n{}",
+        line_diff(&inc, &full)
+    );
 }
 
 #[test]
@@ -85,4 +85,67 @@ fn human_summary_line() {
     );
     // Not a TTY: no progress bar, nothing on stderr.
     assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+}
+
+#[test]
+fn config_and_skip_list_changes_are_picked_up() {
+    let p = TempProject::from_fixture("typescript");
+    p.index(&[]);
+    // A tsconfig change alone re-resolves: the alias no longer exists.
+    p.write("tsconfig.json", r#"{"compilerOptions": {"baseUrl": "."}}"#);
+    let s = p.index(&[]);
+    assert_eq!(s["files_changed"], 0);
+    assert!(!dump_graph(&p.mubase())
+        .contains("-imports-> mod:src/lib/log.ts | {\"line\":2,\"module\":\"@lib/log\""));
+    assert_equals_full_build(&p);
+    // A newly skipped file alone updates codebase_stats.index.
+    p.write("web/app.min.js", "function x(){}\n");
+    let s = p.index(&[]);
+    assert_eq!(s["files_changed"], 0);
+    assert_eq!(stat(&p.mubase(), "index")["skipped"]["minified"], 1);
+    assert_equals_full_build(&p);
+}
+
+#[test]
+fn a_lost_facts_cache_is_refilled_by_a_no_op_run() {
+    let p = TempProject::from_fixture("javascript");
+    p.index(&[]);
+    let cache = p.root().join(".mu/index-cache");
+    std::fs::remove_dir_all(&cache).unwrap();
+    let s = p.index(&[]);
+    assert_eq!(s["files_changed"], 0);
+    assert!(cache.join("facts-v1.json").is_file());
+}
+
+#[test]
+fn registry_dir_and_home_are_never_project_roots() {
+    let p = TempProject::empty();
+    // HOME is the temp home and MU_HOME its .mu; a mubase there must not capture the project.
+    let home = p.home.path();
+    std::fs::create_dir_all(home.join(".mu")).unwrap();
+    std::fs::write(home.join(".mu/mubase"), "").unwrap();
+    std::fs::create_dir_all(home.join("proj")).unwrap();
+    std::fs::write(home.join("proj/a.py"), "def f():\n    pass\n").unwrap();
+    let out = std::process::Command::new(crate::support::BIN)
+        .args(["--json", "index", "proj"])
+        .current_dir(home)
+        .env("HOME", home)
+        .env("MU_HOME", home.join(".mu"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        v["project_root"],
+        home.canonicalize()
+            .unwrap()
+            .join("proj")
+            .display()
+            .to_string()
+    );
+    assert_eq!(std::fs::read(home.join(".mu/mubase")).unwrap(), b"");
 }

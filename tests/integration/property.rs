@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use crate::support::{copy_dir, dump_graph, dump_hashes, TempProject};
+use crate::support::{dump_database, full_build_dump, line_diff, TempProject};
 
 /// A small deterministic generator (PCG-style LCG).
 struct Rng(u64);
@@ -112,22 +112,11 @@ fn run(fixture: &str, ext: &[&str], seed: u64, steps: usize) {
         history.push(edit(&p, &mut rng, ext, step));
         let s = p.index(&[]);
         assert_eq!(s["mode"], "incremental");
-        let fresh = TempProject::empty();
-        copy_dir(p.root(), fresh.root());
-        std::fs::remove_dir_all(fresh.root().join(".mu")).unwrap();
-        fresh.index(&[]);
-        let (inc, full) = (dump_graph(&p.mubase()), dump_graph(&fresh.mubase()));
-        if inc != full {
-            let only_inc: Vec<&str> = inc.lines().filter(|l| !full.contains(l)).collect();
-            let only_full: Vec<&str> = full.lines().filter(|l| !inc.contains(l)).collect();
-            panic!(
-                "{fixture} seed {seed} step {step}: incremental differs from full build\nedits: {history:#?}\nonly incremental: {only_inc:#?}\nonly full: {only_full:#?}"
-            );
-        }
-        assert_eq!(
-            dump_hashes(&p.mubase()),
-            dump_hashes(&fresh.mubase()),
-            "{fixture} seed {seed} step {step}: file_hashes differ; edits: {history:#?}"
+        let (inc, full) = (dump_database(&p.mubase()), full_build_dump(&p));
+        assert!(
+            inc == full,
+            "{fixture} seed {seed} step {step}: incremental differs from full build\nedits: {history:#?}\n{}",
+            line_diff(&inc, &full)
         );
     }
 }

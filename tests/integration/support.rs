@@ -257,3 +257,57 @@ pub fn python_with_duckdb_1_1() -> (String, String) {
     }
     (py, target_s)
 }
+
+/// Everything mubase.md §9.3 compares, as text: nodes, edges, file_hashes (without timestamps),
+/// codebase_stats without its volatile fields, metadata without timestamps.
+pub fn dump_database(path: &Path) -> String {
+    let mut out = dump_graph(path);
+    for h in dump_hashes(path) {
+        out.push_str(&format!("hash {h:?}\n"));
+    }
+    for key in ["languages", "graph", "index"] {
+        let mut v = stat(path, key);
+        if let Some(o) = v.as_object_mut() {
+            for volatile in ["duration_ms", "last_full_build_at", "last_update_at"] {
+                o.remove(volatile);
+            }
+        }
+        out.push_str(&format!("stat {key} {v}\n"));
+    }
+    let conn = open_read_only(path);
+    let mut st = conn
+        .prepare("SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at') ORDER BY key")
+        .unwrap();
+    let rows = st
+        .query_map([], |r| {
+            Ok(format!(
+                "meta {} = {:?}\n",
+                r.get::<_, String>(0)?,
+                r.get::<_, Option<String>>(1)?
+            ))
+        })
+        .unwrap();
+    for r in rows {
+        out.push_str(&r.unwrap());
+    }
+    out
+}
+
+/// Index a copy of `p`'s tree from scratch and return its database dump (mubase.md §9.3).
+pub fn full_build_dump(p: &TempProject) -> String {
+    let fresh = TempProject::empty();
+    copy_dir(p.root(), fresh.root());
+    let _ = std::fs::remove_dir_all(fresh.root().join(".mu"));
+    fresh.index(&[]);
+    dump_database(&fresh.mubase()).replace(
+        &fresh.root().canonicalize().unwrap().display().to_string(),
+        &p.root().canonicalize().unwrap().display().to_string(),
+    )
+}
+
+/// Print the lines only one side has.
+pub fn line_diff(a: &str, b: &str) -> String {
+    let only_a: Vec<&str> = a.lines().filter(|l| !b.lines().any(|x| x == *l)).collect();
+    let only_b: Vec<&str> = b.lines().filter(|l| !a.lines().any(|x| x == *l)).collect();
+    format!("only in the first: {only_a:#?}\nonly in the second: {only_b:#?}")
+}

@@ -59,6 +59,11 @@ impl Grammar {
     }
 }
 
+/// Budget for the summed length of a file's qualified names. Pathological nesting (thousands
+/// of nested named functions) makes qualified names grow quadratically; such a file is treated
+/// as `parse_failed` instead of exhausting memory downstream.
+pub const QNAME_BUDGET_BYTES: usize = 8 << 20;
+
 /// Parse timeout per file (`indexer.md` §4).
 pub const PARSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
@@ -112,10 +117,22 @@ pub fn parse_and_extract(grammar: Grammar, src: &[u8]) -> FileFacts {
         facts.parse_errors = common::count_errors(tree.root_node());
         facts
     }));
-    result.unwrap_or_else(|_| FileFacts {
-        parse_failed: true,
-        ..FileFacts::default()
-    })
+    match result {
+        Ok(facts)
+            if facts.defs.iter().map(|d| d.qname.len()).sum::<usize>() <= QNAME_BUDGET_BYTES =>
+        {
+            facts
+        }
+        Ok(facts) => FileFacts {
+            parse_failed: true,
+            parse_errors: facts.parse_errors,
+            ..FileFacts::default()
+        },
+        Err(_) => FileFacts {
+            parse_failed: true,
+            ..FileFacts::default()
+        },
+    }
 }
 
 /// Load every grammar and parse a one-line snippet in each; the error names the grammar
