@@ -235,24 +235,13 @@ fn opens_a_database_built_by_mu() {
 fn duckdb_1_1_reads_what_we_write() {
     let p = TempProject::from_fixture("python");
     p.index(&[]);
-    let py = crate::support::python_with_duckdb_1_1();
-    let out = std::process::Command::new(&py.0)
-        .env("PYTHONPATH", &py.1)
-        .arg("-c")
-        .arg(
-            "import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=True); \
-             print(duckdb.__version__, c.execute(\"select count(*) from nodes where id = 'cls:pkg/a.py:Loader'\").fetchone()[0], \
-             c.execute(\"select value from metadata where key = 'version'\").fetchone()[0])",
-        )
-        .arg(p.mubase())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::support::duckdb_1_1_query(
+        &p.mubase(),
+        "print(duckdb.__version__, \
+         c.execute(\"select count(*) from nodes where id = 'cls:pkg/a.py:Loader'\").fetchone()[0], \
+         c.execute(\"select value from metadata where key = 'version'\").fetchone()[0])",
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "1.1.3 1 1.0.0");
+    assert_eq!(out, "1.1.3 1 1.0.0");
 }
 
 /// Another process holding the database gets a clear error naming it, never DuckDB's text.
@@ -339,18 +328,9 @@ fn mu_normalisation_tolerates_collisions_and_odd_edge_ids() {
         ("e123", "mod:b.py", "mod:a.py")
     );
     drop(store);
-    let py = crate::support::python_with_duckdb_1_1();
-    let out = std::process::Command::new(&py.0)
-        .env("PYTHONPATH", &py.1)
-        .arg("-c")
-        .arg("import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=True); print(c.execute('select count(*) from nodes').fetchone()[0])")
-        .arg(root.join(".mu/mubase"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = crate::support::duckdb_1_1_query(
+        &root.join(".mu/mubase"),
+        "print(c.execute('select count(*) from nodes').fetchone()[0])",
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "3");
+    assert_eq!(out, "3");
 }

@@ -311,3 +311,24 @@ pub fn line_diff(a: &str, b: &str) -> String {
     let only_b: Vec<&str> = b.lines().filter(|l| !a.lines().any(|x| x == *l)).collect();
     format!("only in the first: {only_a:#?}\nonly in the second: {only_b:#?}")
 }
+
+/// Run a Python snippet against `db` opened read-only as `c` with DuckDB 1.1.3 (MU's tooling);
+/// returns its trimmed stdout, failing the test on a Python error.
+pub fn duckdb_1_1_query(db: &Path, snippet: &str) -> String {
+    let (py, path) = python_with_duckdb_1_1();
+    let out = Command::new(&py)
+        .env("PYTHONPATH", &path)
+        .arg("-c")
+        .arg(format!(
+            "import sys, duckdb; c = duckdb.connect(sys.argv[1], read_only=True); {snippet}"
+        ))
+        .arg(db)
+        .output()
+        .expect("run python3");
+    assert!(
+        out.status.success(),
+        "DuckDB 1.1 failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
