@@ -15,6 +15,12 @@ use crate::project::{self, Project};
 use crate::store::{Store, StoreOptions};
 
 pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
+    // Everything this command creates lives in `.mu/` and is private to the user: 0700
+    // directories, 0600 files, including the `mubase.wal` DuckDB creates (§9).
+    #[cfg(unix)]
+    unsafe {
+        libc::umask(0o077);
+    }
     let project = project::resolve_root(&args.path, true)?
         .ok_or_else(|| CliError::new("internal", exit::INTERNAL, "no project root"))?;
     project.ensure_mu_dir().map_err(|e| {

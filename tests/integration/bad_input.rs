@@ -177,3 +177,22 @@ fn corrupt_mubase_is_reported_and_left_alone() {
         "this is not a database, but it is somebody's file\n"
     );
 }
+
+#[test]
+fn files_under_dot_mu_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let p = TempProject::from_fixture("javascript");
+    p.index(&[]);
+    let mode = |rel: &str| {
+        std::fs::metadata(p.root().join(rel))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(".mu"), 0o700);
+    assert_eq!(mode(".mu/mubase"), 0o600);
+    assert_eq!(mode(".mu/daemon.lock"), 0o600);
+    assert_eq!(mode(".mu/index-cache"), 0o700);
+    assert_eq!(mode(".mu/index-cache/facts-v1.json"), 0o600);
+}
