@@ -1,6 +1,11 @@
-//! The facts cache (`indexer.md` §11.2): facts of every indexed file, persisted in
-//! `.mu/index-cache/` so an incremental run re-parses only changed files. Safe to delete: a
-//! missing or unreadable cache means re-parsing.
+//! The facts cache (`indexer.md` §11.2), persisted in `.mu/index-cache/`: the facts of every
+//! indexed file, so an incremental run re-parses only changed files, and a digest of the rows
+//! each file owned after the last write, so it rewrites only the files whose rows changed
+//! without reading the whole graph back from DuckDB.
+//!
+//! Safe to delete: missing facts mean re-parsing; missing or stale digests (their `generation`
+//! differs from `metadata.index_generation`, e.g. after a crash between commit and save) mean
+//! diffing against the database instead.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -17,6 +22,24 @@ pub struct CacheEntry {
     pub language: Language,
     pub total_lines: u32,
     pub facts: Arc<FileFacts>,
+}
+
+/// Digests of the stored rows, valid for one database generation.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct RowDigests {
+    /// `metadata.index_generation` of the write these digests describe.
+    pub generation: String,
+    /// Owning file → xxh3 of its rows (`mubase.md` §9.1 ownership).
+    pub files: HashMap<String, u64>,
+    /// External node id → its properties.
+    pub externals: HashMap<String, String>,
+}
+
+/// What [`load`] finds.
+#[derive(Debug, Default)]
+pub struct Cache {
+    pub entries: HashMap<String, CacheEntry>,
+    pub digests: Option<RowDigests>,
 }
 
 /// On-disk form of an entry, written from borrowed data.
@@ -41,6 +64,7 @@ struct CacheFileOut<'a> {
     index_format: u32,
     builder: String,
     entries: HashMap<&'a str, EntryOut<'a>>,
+    digests: Option<&'a RowDigests>,
 }
 
 #[derive(Deserialize)]
@@ -48,6 +72,8 @@ struct CacheFileIn {
     index_format: u32,
     builder: String,
     entries: HashMap<String, EntryIn>,
+    #[serde(default)]
+    digests: Option<RowDigests>,
 }
 
 /// Identifies the extractor that wrote the cache: the version plus the executable's size and
@@ -73,30 +99,37 @@ fn cache_path(dir: &Path) -> PathBuf {
 }
 
 /// Load the cache; anything unexpected yields an empty cache.
-pub fn load(dir: &Path) -> HashMap<String, CacheEntry> {
+pub fn load(dir: &Path) -> Cache {
     let Ok(bytes) = std::fs::read(cache_path(dir)) else {
-        return HashMap::new();
+        return Cache::default();
     };
     match serde_json::from_slice::<CacheFileIn>(&bytes) {
-        Ok(f) if f.index_format == INDEX_FORMAT && f.builder == build_id() => f
-            .entries
-            .into_iter()
-            .map(|(path, e)| {
-                let entry = CacheEntry {
-                    content_hash: e.content_hash,
-                    language: e.language,
-                    total_lines: e.total_lines,
-                    facts: Arc::new(e.facts),
-                };
-                (path, entry)
-            })
-            .collect(),
-        _ => HashMap::new(),
+        Ok(f) if f.index_format == INDEX_FORMAT && f.builder == build_id() => Cache {
+            entries: f
+                .entries
+                .into_iter()
+                .map(|(path, e)| {
+                    let entry = CacheEntry {
+                        content_hash: e.content_hash,
+                        language: e.language,
+                        total_lines: e.total_lines,
+                        facts: Arc::new(e.facts),
+                    };
+                    (path, entry)
+                })
+                .collect(),
+            digests: f.digests,
+        },
+        _ => Cache::default(),
     }
 }
 
 /// Replace the cache atomically (write a temporary file, then rename).
-pub fn save(dir: &Path, entries: &HashMap<String, CacheEntry>) -> std::io::Result<()> {
+pub fn save(
+    dir: &Path,
+    entries: &HashMap<String, CacheEntry>,
+    digests: Option<&RowDigests>,
+) -> std::io::Result<()> {
     if !dir.is_dir() {
         let mut b = std::fs::DirBuilder::new();
         b.recursive(true);
@@ -122,6 +155,7 @@ pub fn save(dir: &Path, entries: &HashMap<String, CacheEntry>) -> std::io::Resul
                 (path.as_str(), out)
             })
             .collect(),
+        digests,
     };
     let tmp = dir.join(format!(".facts-v{INDEX_FORMAT}.json.tmp"));
     let bytes = serde_json::to_vec(&file).map_err(std::io::Error::other)?;

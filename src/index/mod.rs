@@ -161,7 +161,7 @@ pub fn run(
         Mode::Incremental
     };
     let cache = if mode == Mode::Full {
-        HashMap::new()
+        cache::Cache::default()
     } else {
         cache::load(cache_dir)
     };
@@ -185,7 +185,7 @@ pub fn run(
             .files
             .par_iter()
             .map(|c| {
-                let out = parse_one(c, stored.get(&c.path), cache.get(&c.path), mode);
+                let out = parse_one(c, stored.get(&c.path), cache.entries.get(&c.path), mode);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 if let Ok(mut last) = last_report.try_lock() {
                     if last.elapsed().as_millis() >= 250 || n == total {
@@ -280,8 +280,9 @@ pub fn run(
         // No-op: only size/mtime of touched files change (mubase.md §9.2).
         store.write_files(&[], &touched, &[], None)?;
         if reparsed {
-            // The facts cache was missing or stale: keep what was just parsed.
-            save_cache(cache_dir, &parsed, &mut summary);
+            // The facts cache was missing or stale: keep what was just parsed. The stored rows
+            // did not change, so their digests stay valid.
+            save_cache(cache_dir, &parsed, cache.digests.as_ref(), &mut summary);
         }
         let counts = store.counts()?;
         fill_counts_from_store(&mut summary, &counts);
@@ -333,16 +334,27 @@ pub fn run(
         Mode::Incremental => store.meta("built_at")?,
     };
     let stats = make_stats(&parsed, &graph, &summary, &skipped, built_at, elapsed());
+    let mut digests = row_digests(&graph.nodes, &graph.edges);
     match mode {
         Mode::Full => {
-            store.write_full(&graph.nodes, &graph.edges, &hashes, &stats, INDEX_FORMAT)?;
+            digests.generation =
+                store.write_full(&graph.nodes, &graph.edges, &hashes, &stats, INDEX_FORMAT)?;
         }
         Mode::Incremental => {
-            let (dirty, externals) = diff_by_owner(store, &graph, &changed, &removed)?;
+            // The digests of the last write, if they describe what is stored; else the stored
+            // rows themselves.
+            let generation = store.meta(crate::store::GENERATION_KEY)?;
+            let old = match cache.digests {
+                Some(d) if Some(&d.generation) == generation.as_ref() => d,
+                _ => row_digests(&store.all_nodes()?, &store.all_edges()?),
+            };
+            let (dirty, externals) = dirty_files(&old, &digests, &graph, &changed, &removed);
             let by_path: HashMap<&str, &FileHashRow> =
                 hashes.iter().map(|h| (h.file_path.as_str(), h)).collect();
             let rows = rows_for_files(&graph, &dirty, &by_path);
-            store.write_files(&rows, &touched, &externals, Some(&stats))?;
+            digests.generation = store
+                .write_files(&rows, &touched, &externals, Some(&stats))?
+                .unwrap_or_default();
         }
     }
     // Recorded only after the graph it produced is committed: a crash in between leaves the old
@@ -352,7 +364,7 @@ pub fn run(
     summary
         .phase_ms
         .insert("write", t_write.elapsed().as_millis() as u64);
-    save_cache(cache_dir, &parsed, &mut summary);
+    save_cache(cache_dir, &parsed, Some(&digests), &mut summary);
     summary.duration_ms = elapsed();
     progress(&Progress {
         phase: Phase::Done,
@@ -502,8 +514,14 @@ fn stored_index(store: &Store) -> Result<Option<serde_json::Value>, StoreError> 
         .and_then(|s| serde_json::from_str::<serde_json::Value>(&s).ok()))
 }
 
-/// Persist the facts of every indexed file for the next incremental run.
-fn save_cache(cache_dir: &Path, parsed: &[Parsed], summary: &mut IndexSummary) {
+/// Persist the facts of every indexed file, and the digests of the rows just written, for the
+/// next incremental run.
+fn save_cache(
+    cache_dir: &Path,
+    parsed: &[Parsed],
+    digests: Option<&cache::RowDigests>,
+    summary: &mut IndexSummary,
+) {
     let cache: HashMap<String, CacheEntry> = parsed
         .iter()
         .map(|p| {
@@ -516,7 +534,7 @@ fn save_cache(cache_dir: &Path, parsed: &[Parsed], summary: &mut IndexSummary) {
             (p.path.clone(), entry)
         })
         .collect();
-    if let Err(e) = cache::save(cache_dir, &cache) {
+    if let Err(e) = cache::save(cache_dir, &cache, digests) {
         summary
             .warnings
             .push(format!("could not write the facts cache: {e}"));
@@ -670,84 +688,98 @@ fn owners<'a>(
     (node_file, edge_owner)
 }
 
-/// Files whose owned rows differ between the store and the new graph (plus the changed and
-/// removed files), and the external nodes that are new or whose properties changed.
-fn diff_by_owner(
-    store: &Store,
+/// Digest of the rows each file owns, and the external nodes' properties. `nodes` and `edges`
+/// are sorted by id (as the resolver returns them and the store reads them), so a file's rows
+/// are always fed in the same order.
+fn row_digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> cache::RowDigests {
+    use xxhash_rust::xxh3::Xxh3;
+    fn feed(h: &mut Xxh3, parts: &[&[u8]]) {
+        for p in parts {
+            h.update(p);
+            h.update(&[0]);
+        }
+    }
+    let (node_file, edge_owner) = owners(nodes, edges);
+    let mut files: HashMap<String, Xxh3> = HashMap::new();
+    let mut externals = HashMap::new();
+    for n in nodes {
+        if n.node_type == NodeType::External {
+            externals.insert(n.id.clone(), n.properties.clone());
+            continue;
+        }
+        let Some(f) = node_file.get(n.id.as_str()) else {
+            continue;
+        };
+        let h = files.entry((*f).to_string()).or_default();
+        feed(
+            h,
+            &[
+                b"node",
+                n.id.as_bytes(),
+                n.node_type.as_str().as_bytes(),
+                n.name.as_bytes(),
+                format!(
+                    "{:?}|{:?}|{:?}|{:?}|{}",
+                    n.qualified_name, n.file_path, n.line_start, n.line_end, n.complexity
+                )
+                .as_bytes(),
+                n.properties.as_bytes(),
+            ],
+        );
+    }
+    for (e, owner) in edges.iter().zip(edge_owner) {
+        let h = files.entry(owner.unwrap_or_default()).or_default();
+        feed(
+            h,
+            &[
+                b"edge",
+                e.id.as_bytes(),
+                e.source_id.as_bytes(),
+                e.target_id.as_bytes(),
+                e.edge_type.as_str().as_bytes(),
+                e.properties.as_bytes(),
+            ],
+        );
+    }
+    cache::RowDigests {
+        generation: String::new(),
+        files: files.into_iter().map(|(f, h)| (f, h.digest())).collect(),
+        externals,
+    }
+}
+
+/// Files whose owned rows differ between the old and new digests (plus the changed and removed
+/// files), and the external nodes that are new or whose properties changed.
+fn dirty_files(
+    old: &cache::RowDigests,
+    new: &cache::RowDigests,
     graph: &ResolvedGraph,
     changed: &[&str],
     removed: &[String],
-) -> Result<(Vec<String>, Vec<NodeRow>), StoreError> {
-    fn digest(nodes: &[NodeRow], edges: &[EdgeRow]) -> HashMap<String, Vec<(String, String)>> {
-        let (node_file, edge_owner) = owners(nodes, edges);
-        let mut by_file: HashMap<String, Vec<(String, String)>> = HashMap::new();
-        for n in nodes {
-            if let Some(f) = node_file.get(n.id.as_str()) {
-                by_file.entry((*f).to_string()).or_default().push((
-                    n.id.clone(),
-                    format!(
-                        "{}|{}|{:?}|{:?}|{:?}|{:?}|{}|{}",
-                        n.node_type.as_str(),
-                        n.name,
-                        n.qualified_name,
-                        n.file_path,
-                        n.line_start,
-                        n.line_end,
-                        n.properties,
-                        n.complexity
-                    ),
-                ));
-            }
-        }
-        for (e, owner) in edges.iter().zip(edge_owner) {
-            let key = owner.unwrap_or_default();
-            by_file.entry(key).or_default().push((
-                e.id.clone(),
-                format!(
-                    "{}|{}|{}|{}",
-                    e.source_id,
-                    e.target_id,
-                    e.edge_type.as_str(),
-                    e.properties
-                ),
-            ));
-        }
-        for rows in by_file.values_mut() {
-            rows.sort();
-        }
-        by_file
-    }
-    let old_nodes = store.all_nodes()?;
-    let old_externals: HashMap<&str, &str> = old_nodes
-        .iter()
-        .filter(|n| n.node_type == NodeType::External)
-        .map(|n| (n.id.as_str(), n.properties.as_str()))
-        .collect();
-    let externals: Vec<NodeRow> = graph
-        .nodes
-        .iter()
-        .filter(|n| n.node_type == NodeType::External)
-        .filter(|n| old_externals.get(n.id.as_str()) != Some(&n.properties.as_str()))
-        .cloned()
-        .collect();
-    let old = digest(&old_nodes, &store.all_edges()?);
-    let new = digest(&graph.nodes, &graph.edges);
+) -> (Vec<String>, Vec<NodeRow>) {
     let mut dirty: std::collections::BTreeSet<String> =
         changed.iter().map(|s| s.to_string()).collect();
     dirty.extend(removed.iter().cloned());
-    for (f, rows) in &new {
-        if old.get(f) != Some(rows) {
+    for (f, d) in &new.files {
+        if old.files.get(f) != Some(d) {
             dirty.insert(f.clone());
         }
     }
-    for f in old.keys() {
-        if !new.contains_key(f) {
+    for f in old.files.keys() {
+        if !new.files.contains_key(f) {
             dirty.insert(f.clone());
         }
     }
     // Rows without an owner (dangling rows left by MU) are replaced by a full build only.
     dirty.remove("");
-    Ok((dirty.into_iter().collect(), externals))
+    let externals = graph
+        .nodes
+        .iter()
+        .filter(|n| n.node_type == NodeType::External)
+        .filter(|n| old.externals.get(&n.id) != Some(&n.properties))
+        .cloned()
+        .collect();
+    (dirty.into_iter().collect(), externals)
 }
 
 fn rows_for_files(

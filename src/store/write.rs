@@ -35,7 +35,8 @@ pub struct IndexStats {
 }
 
 impl Store {
-    /// Full build: replace every row of the graph in one transaction, using appenders.
+    /// Full build: replace every row of the graph in one transaction, using appenders. Returns
+    /// the new `metadata.index_generation`.
     pub fn write_full(
         &mut self,
         nodes: &[NodeRow],
@@ -43,7 +44,7 @@ impl Store {
         hashes: &[FileHashRow],
         stats: &IndexStats,
         index_format: u32,
-    ) -> Result<()> {
+    ) -> Result<String> {
         let tx = self
             .conn
             .transaction()
@@ -56,21 +57,25 @@ impl Store {
         set_meta_on(&tx, "built_at", &now)?;
         set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
         set_meta_on(&tx, "index_format", &index_format.to_string())?;
+        let generation = new_generation();
+        set_meta_on(&tx, GENERATION_KEY, &generation)?;
         tx.commit().ctx("committing the build")?;
-        self.checkpoint()
+        self.checkpoint()?;
+        Ok(generation)
     }
 
     /// Incremental batch: for each file, delete everything it owns and insert its new rows;
     /// `touched` only refreshes `size`/`mtime_ns`; then externals are reconciled: those no edge
     /// targets any more are deleted, and `externals` (new ones, or ones whose properties
-    /// changed) are inserted or updated. One transaction.
+    /// changed) are inserted or updated. One transaction. With `stats` (the graph changed), the
+    /// batch gets a new `metadata.index_generation`, which is returned.
     pub fn write_files(
         &mut self,
         files: &[FileRows],
         touched: &[FileHashRow],
         externals: &[NodeRow],
         stats: Option<&IndexStats>,
-    ) -> Result<()> {
+    ) -> Result<Option<String>> {
         let tx = self
             .conn
             .transaction()
@@ -117,12 +122,18 @@ impl Store {
         if !files.is_empty() || !externals.is_empty() {
             reconcile_externals(&tx, externals)?;
         }
-        if let Some(stats) = stats {
-            write_stats(&tx, stats)?;
-            set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
-        }
+        let generation = match stats {
+            Some(stats) => {
+                write_stats(&tx, stats)?;
+                set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
+                let g = new_generation();
+                set_meta_on(&tx, GENERATION_KEY, &g)?;
+                Some(g)
+            }
+            None => None,
+        };
         tx.commit().ctx("committing the update")?;
-        Ok(())
+        Ok(generation)
     }
 }
 
@@ -246,6 +257,18 @@ fn write_stats(tx: &Connection, stats: &IndexStats) -> Result<()> {
         st.execute(params![k, v]).ctx("writing codebase_stats")?;
     }
     Ok(())
+}
+
+/// Metadata key naming the last committed write of the graph; caches derived from the stored
+/// rows (the row digests of `index::cache`) are valid only for the generation they name.
+pub const GENERATION_KEY: &str = "index_generation";
+
+/// A token no earlier write of this database used: time in nanoseconds and the process id.
+fn new_generation() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("{nanos:x}-{:x}", std::process::id())
 }
 
 fn unix_now() -> u64 {

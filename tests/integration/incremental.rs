@@ -149,3 +149,31 @@ fn registry_dir_and_home_are_never_project_roots() {
     );
     assert_eq!(std::fs::read(home.join(".mu/mubase")).unwrap(), b"");
 }
+
+#[test]
+fn stale_row_digests_fall_back_to_the_stored_rows() {
+    let p = TempProject::from_fixture("python");
+    p.index(&[]);
+    // As after a crash between the commit and the cache save: the cache's digests describe an
+    // older generation than the database holds, and must not be trusted.
+    p.write("pkg/b.py", "def helper3(x):\n    return x\n");
+    p.index(&[]);
+    {
+        let conn = duckdb::Connection::open(p.mubase()).unwrap();
+        conn.execute(
+            "UPDATE metadata SET value = 'from-a-crashed-run' WHERE key = 'index_generation'",
+            [],
+        )
+        .unwrap();
+        // And the rows of pkg/b.py are not what the cache digested.
+        conn.execute_batch(
+            "DELETE FROM edges WHERE target_id = 'fn:pkg/b.py:helper3';
+             DELETE FROM nodes WHERE id = 'fn:pkg/b.py:helper3';",
+        )
+        .unwrap();
+    }
+    p.write("pkg/c.py", "class Config:\n    debug = True\n");
+    let s = p.index(&[]);
+    assert_eq!(s["files_changed"], 1);
+    assert_equals_full_build(&p);
+}

@@ -259,7 +259,8 @@ pub fn python_with_duckdb_1_1() -> (String, String) {
 }
 
 /// Everything mubase.md §9.3 compares, as text: nodes, edges, file_hashes (without timestamps),
-/// codebase_stats without its volatile fields, metadata without timestamps.
+/// codebase_stats without its volatile fields, metadata without timestamps (and without
+/// `index_generation`, a token that names each write).
 pub fn dump_database(path: &Path) -> String {
     let mut out = dump_graph(path);
     for h in dump_hashes(path) {
@@ -276,7 +277,7 @@ pub fn dump_database(path: &Path) -> String {
     }
     let conn = open_read_only(path);
     let mut st = conn
-        .prepare("SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at') ORDER BY key")
+        .prepare("SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at', 'index_generation') ORDER BY key")
         .unwrap();
     let rows = st
         .query_map([], |r| {
