@@ -103,7 +103,8 @@ pub struct IndexSummary {
     pub edges_by_type: BTreeMap<&'static str, u64>,
     pub unresolved_imports: usize,
     pub duration_ms: u64,
-    /// Milliseconds spent per phase: scan, parse (read, hash, parse, extract), resolve, write.
+    /// Milliseconds spent per phase: scan, parse (read, hash, parse, extract; cache load),
+    /// resolve, write, cache (saving the facts cache).
     pub phase_ms: BTreeMap<&'static str, u64>,
     /// Unreadable directories or files met while scanning.
     pub warnings: Vec<String>,
@@ -364,7 +365,11 @@ pub fn run(
     summary
         .phase_ms
         .insert("write", t_write.elapsed().as_millis() as u64);
+    let t_cache = Instant::now();
     save_cache(cache_dir, &parsed, Some(&digests), &mut summary);
+    summary
+        .phase_ms
+        .insert("cache", t_cache.elapsed().as_millis() as u64);
     summary.duration_ms = elapsed();
     progress(&Progress {
         phase: Phase::Done,
