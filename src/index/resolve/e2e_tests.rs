@@ -8,32 +8,15 @@ use crate::index::lang::{parse_and_extract, Grammar};
 fn src_file(path: &str, text: &str) -> SourceFile {
     let (grammar, language) = Grammar::for_path(path).expect("indexed extension");
     let facts = parse_and_extract(grammar, text.as_bytes());
-    let n = text.matches('\n').count() as u32;
-    let total_lines = if text.is_empty() {
-        0
-    } else if text.ends_with('\n') {
-        n
-    } else {
-        n + 1
-    };
     SourceFile {
         path: path.to_string(),
         language,
-        total_lines,
+        total_lines: crate::index::scan::line_count(text.as_bytes()),
         facts: Arc::new(facts),
     }
 }
 
-fn build(mut files: Vec<SourceFile>, cfg: &[(&str, &str)]) -> ResolvedGraph {
-    files.sort_by(|a, b| a.path.cmp(&b.path));
-    let config = ProjectConfig {
-        files: cfg
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
-    };
-    resolve(&files, &config)
-}
+use super::tests::run as build;
 
 fn summary(g: &ResolvedGraph) -> String {
     let mut s = String::new();

@@ -105,7 +105,8 @@ fn file(path: &str, lines: u32, facts: FileFacts) -> SourceFile {
     }
 }
 
-fn run(mut files: Vec<SourceFile>, cfg: &[(&str, &str)]) -> ResolvedGraph {
+/// Resolve `files` (sorted here) with the given config files.
+pub(super) fn run(mut files: Vec<SourceFile>, cfg: &[(&str, &str)]) -> ResolvedGraph {
     files.sort_by(|a, b| a.path.cmp(&b.path));
     let config = ProjectConfig {
         files: cfg
