@@ -1559,20 +1559,10 @@ mod tests {
     /// `indexer.md` §13.1.
     #[test]
     fn spec_example_pkg_a() {
-        let src = r#"from typing import TYPE_CHECKING
-from .b import helper
-
-if TYPE_CHECKING:
-    from .c import Config
-
-
-class Loader:
-    @staticmethod
-    def load(cfg: "Config") -> int:
-        def parse(x):
-            return helper(x) or 0
-        return parse(cfg)
-"#;
+        let src = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/python/pkg/a.py"
+        ));
         let expected = FileFacts {
             defs: vec![
                 cdef("Loader", "Loader", None, (8, 13), vec![], &[], &[]),
@@ -1645,21 +1635,10 @@ class Loader:
     /// `mubase.md` §11.
     #[test]
     fn spec_example_repo() {
-        let src = r#"from .models import Order
-
-
-class OrderRepo:
-    def __init__(self):
-        self._orders: dict[int, Order] = {}
-
-    def save(self, order_id: int, order: Order) -> None:
-        if order_id in self._orders:
-            raise KeyError(order_id)
-        self._orders[order_id] = order
-
-    def get(self, order_id: int) -> Order | None:
-        return self._orders.get(order_id)
-"#;
+        let src = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/python/src/shop/repo.py"
+        ));
         let expected = FileFacts {
             defs: vec![
                 cdef(

@@ -1980,26 +1980,10 @@ mod tests {
         }
     }
 
-    const SVC_TS: &str = r#"import type { User } from "./models";
-import { log } from "@lib/log";
-import express from "express";
-
-export interface Repo {
-  find(id: string): User | undefined;
-}
-
-export class UserService implements Repo {
-  constructor(private repo: Repo) {}
-
-  find(id: string): User | undefined {
-    log(`find ${id}`);
-    return id ? this.repo.find(id) : undefined;
-  }
-}
-
-export const router = express.Router();
-export const getUser = (svc: UserService, id: string) => svc.find(id);
-"#;
+    const SVC_TS: &str = include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/typescript/src/svc.ts"
+    ));
 
     #[test]
     fn spec_svc_ts() {
@@ -2134,22 +2118,10 @@ export function App({ label }: { label: string }) {
 
     #[test]
     fn spec_index_js() {
-        let src = r#"const { format } = require("./util");
-const path = require("path");
-
-class Greeter {
-  greet(name) {
-    return format(name || "world");
-  }
-}
-
-function main(argv) {
-  const g = new Greeter();
-  for (const a of argv) console.log(g.greet(a));
-}
-
-module.exports = { main };
-"#;
+        let src = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/fixtures/javascript/lib/index.js"
+        ));
         let f = run(src, Grammar::JavaScript);
         assert_eq!(
             defs(&f),
