@@ -24,6 +24,10 @@ pub enum Language {
     Python,
     TypeScript,
     JavaScript,
+    Go,
+    Rust,
+    Java,
+    CSharp,
 }
 
 impl Language {
@@ -33,6 +37,10 @@ impl Language {
             Language::Python => "python",
             Language::TypeScript => "typescript",
             Language::JavaScript => "javascript",
+            Language::Go => "go",
+            Language::Rust => "rust",
+            Language::Java => "java",
+            Language::CSharp => "csharp",
         }
     }
 
@@ -42,22 +50,38 @@ impl Language {
             Language::Python => "Python",
             Language::TypeScript => "TypeScript",
             Language::JavaScript => "JavaScript",
+            Language::Go => "Go",
+            Language::Rust => "Rust",
+            Language::Java => "Java",
+            Language::CSharp => "C#",
         }
     }
 
     /// Language family for the unique-global rules (`indexer.md` §2): JS and TS share one.
-    pub fn family(self) -> u8 {
+    /// Families are numbered `0..FAMILIES`.
+    pub fn family(self) -> usize {
         match self {
             Language::Python => 0,
             Language::TypeScript | Language::JavaScript => 1,
+            Language::Go => 2,
+            Language::Rust => 3,
+            Language::Java => 4,
+            Language::CSharp => 5,
         }
     }
+
+    /// Number of language families.
+    pub const FAMILIES: usize = 6;
 
     pub fn parse(s: &str) -> Option<Language> {
         match s {
             "python" => Some(Language::Python),
             "typescript" => Some(Language::TypeScript),
             "javascript" => Some(Language::JavaScript),
+            "go" => Some(Language::Go),
+            "rust" => Some(Language::Rust),
+            "java" => Some(Language::Java),
+            "csharp" => Some(Language::CSharp),
             _ => None,
         }
     }
@@ -83,6 +107,33 @@ pub struct FileFacts {
     /// TS/JS `export default X` where X is a local identifier (not a definition named
     /// `default`): the name a default import binds to in this module.
     pub default_export: Option<String>,
+    /// Go package clause name; Java `package` declaration (dotted). `None` elsewhere.
+    pub package: Option<String>,
+    /// C#: every namespace declared in the file (nested blocks composed `A.B`, file-scoped
+    /// included), in source order, de-duplicated. Empty elsewhere.
+    pub namespaces: Vec<String>,
+    /// Go: every `X.Name` where `X` is a plain identifier (selector expressions and qualified
+    /// types, anywhere in the file), as (X, Name), sorted and de-duplicated. Used for package-
+    /// granular import edges (`indexer.md` §8.4).
+    pub qualified_refs: Vec<(String, String)>,
+    /// Java / C#: every simple (unqualified) type name the file references — in type positions,
+    /// object creation, bases, annotations/attributes, and as the receiver of a static-looking
+    /// call `T.m()` — sorted and de-duplicated. Used for on-demand / `using` imports (§8.6,
+    /// §8.7). Empty elsewhere.
+    pub referenced_types: Vec<String>,
+    /// Rust `impl Trait for Type` blocks (the `inherits` edges of §5.4).
+    pub impls: Vec<ImplFact>,
+}
+
+/// Rust `impl Trait for Type { … }` (`indexer.md` §5.4).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImplFact {
+    /// The implementing type, type arguments and path stripped (`impl<T> a::Foo<T>` → `Foo`).
+    pub type_name: String,
+    /// The trait as written, type arguments removed, path kept (`fmt::Display`).
+    pub trait_text: String,
+    /// Line of the `impl` item (including outer attributes).
+    pub line: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,6 +193,15 @@ pub struct Def {
     pub function: Option<FunctionInfo>,
     /// Local typing facts of a function (parameters and locals), `indexer.md` §7.
     pub locals: Vec<LocalType>,
+    /// Methods declared outside their type (`indexer.md` §5.4): the type they attach to —
+    /// Go receiver type name (`Store` for `*Store`, `List` for `List[T]`), Rust impl type name
+    /// (`Foo`). Such a def has `parent: None` and `qname` `Type.method`; the resolver decides
+    /// which class node contains it. `None` for every other def (Rust trait methods are
+    /// ordinary children of the trait).
+    pub attach: Option<String>,
+    /// C#: the namespace enclosing this definition (`Acme.Billing`), `None` when global or for
+    /// other languages.
+    pub namespace: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -191,6 +251,8 @@ pub struct FunctionInfo {
     pub is_constructor: bool,
     pub parameters: Vec<Param>,
     pub return_type: Option<String>,
+    /// Go receiver as written (`*Store`, `s List[T]` → `List[T]`): `properties.receiver`.
+    pub receiver: Option<String>,
 }
 
 /// `mubase.md` §7.3.1.
@@ -238,8 +300,14 @@ pub struct Import {
     pub type_only: bool,
     /// `import("x")`, `importlib.import_module("x")`, `__import__("x")` with a literal.
     pub dynamic: bool,
-    /// `export … from` (TS/JS): the names are re-exported by this module.
+    /// `export … from` (TS/JS): the names are re-exported by this module. Rust `pub use`.
     pub reexport: bool,
+    /// Java `import static`, C# `using static`.
+    pub is_static: bool,
+    /// Rust: the inline `mod` path enclosing the `use`/`mod` item (`["tests"]`), outermost
+    /// first; empty at file level. Rust `#[path = "…"]` of a `mod x;` goes in `path_attr`.
+    pub scope: Vec<String>,
+    pub path_attr: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,6 +318,22 @@ pub enum ImportKind {
     PyFrom,
     /// ES `import …`, `export … from`, `import x = require()`, `require()`, `import()`.
     Es,
+    /// Go `import "p"` / `import m "p"` / `import _ "p"` / `import . "p"`: specifier = the
+    /// path, `alias` = the explicit name (`m`, `_`, `.`) or `None`.
+    Go,
+    /// Rust `use` leaf (use-lists expanded: one fact per leaf): specifier = the full path with
+    /// `::` (`crate::util::area_of`, `std::fmt`, `super::x`); `alias` = the local name bound
+    /// (last segment, the `as` name, or the module for `self` in a list); `names` = `["*"]` for
+    /// a glob (`alias` then `None`). `extern crate x [as y]` is a `RustUse` of `x`.
+    RustUse,
+    /// Rust `mod x;` (not inline modules): specifier = `x`; `path_attr` from `#[path]`.
+    RustMod,
+    /// Java `import a.b.C;` (specifier `a.b.C`), `import a.b.*;` (specifier `a.b`, names
+    /// `["*"]`), `import static a.b.C.m;` / `a.b.C.*` (`is_static`).
+    Java,
+    /// C# `using N;`, `using static N.T;` (`is_static`), `using X = N.T;` (`alias` `X`),
+    /// `global using …` (same, applies to its own file only).
+    CsUsing,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -703,8 +703,11 @@ impl<'s, 't> Extractor<'s, 't> {
                 is_constructor,
                 parameters,
                 return_type,
+                receiver: None,
             }),
             locals,
+            attach: None,
+            namespace: None,
         });
         self.scopes.push(Scope {
             end_id: node.id(),
@@ -819,6 +822,8 @@ impl<'s, 't> Extractor<'s, 't> {
             }),
             function: None,
             locals: Vec::new(),
+            attach: None,
+            namespace: None,
         });
         // The class scope opens when the walk enters the body (base-class expressions belong
         // to the enclosing scope).
@@ -1094,6 +1099,9 @@ impl<'s, 't> Extractor<'s, 't> {
                     type_only,
                     dynamic: false,
                     reexport: false,
+                    is_static: false,
+                    scope: Vec::new(),
+                    path_attr: None,
                 });
             }
             return;
@@ -1166,6 +1174,9 @@ impl<'s, 't> Extractor<'s, 't> {
             type_only,
             dynamic: false,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         });
     }
 
@@ -1203,6 +1214,9 @@ impl<'s, 't> Extractor<'s, 't> {
             type_only: !self.tc_blocks.is_empty(),
             dynamic: true,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         });
     }
 
@@ -1441,6 +1455,8 @@ mod tests {
             class: None,
             function: Some(function),
             locals,
+            attach: None,
+            namespace: None,
         }
     }
 
@@ -1473,6 +1489,8 @@ mod tests {
             }),
             function: None,
             locals: Vec::new(),
+            attach: None,
+            namespace: None,
         }
     }
 
@@ -1508,6 +1526,9 @@ mod tests {
             type_only,
             dynamic: false,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         }
     }
 
@@ -1578,6 +1599,7 @@ mod tests {
                         is_static: true,
                         parameters: vec![p("cfg", Some("\"Config\""), None)],
                         return_type: Some(s("int")),
+                        receiver: None,
                         ..FunctionInfo::default()
                     },
                     vec![declared("cfg", "Config")],
@@ -1678,6 +1700,7 @@ mod tests {
                             p("order", Some("Order"), None),
                         ],
                         return_type: Some(s("None")),
+                        receiver: None,
                         ..method()
                     },
                     vec![declared("order_id", "int"), declared("order", "Order")],
@@ -1692,6 +1715,7 @@ mod tests {
                     FunctionInfo {
                         parameters: vec![p("self", None, None), p("order_id", Some("int"), None)],
                         return_type: Some(s("Order | None")),
+                        receiver: None,
                         ..method()
                     },
                     vec![declared("order_id", "int")],

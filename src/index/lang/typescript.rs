@@ -740,6 +740,8 @@ impl<'a> Extractor<'a> {
                 None
             },
             locals: Vec::new(),
+            attach: None,
+            namespace: None,
         });
         idx
     }
@@ -1590,6 +1592,9 @@ impl<'a> Extractor<'a> {
             type_only: stmt_type || all_typed,
             dynamic: false,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         });
     }
 
@@ -1653,6 +1658,9 @@ impl<'a> Extractor<'a> {
                 type_only: stmt_type || all_typed,
                 dynamic: false,
                 reexport: true,
+                is_static: false,
+                scope: Vec::new(),
+                path_attr: None,
             });
             return false;
         }
@@ -1817,6 +1825,9 @@ impl<'a> Extractor<'a> {
             type_only: false,
             dynamic,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         });
     }
 
@@ -1970,6 +1981,9 @@ mod tests {
             type_only: false,
             dynamic: false,
             reexport: false,
+            is_static: false,
+            scope: Vec::new(),
+            path_attr: None,
         }
     }
 

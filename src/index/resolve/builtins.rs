@@ -247,10 +247,22 @@ pub static JS_GLOBALS: &[&str] = &[
 
 use crate::index::facts::Language;
 
+/// Go predeclared functions (`indexer.md` §10.1).
+pub const GO_BUILTINS: &[&str] = &[
+    "append", "cap", "clear", "close", "complex", "copy", "delete", "imag", "len", "make", "max",
+    "min", "new", "panic", "print", "println", "real", "recover",
+];
+
+/// Rust prelude names never linked by the unique-global rule (macros are never calls).
+pub const RUST_BUILTINS: &[&str] = &["drop", "Some", "None", "Ok", "Err", "Box", "Vec", "String"];
+
 /// Is `name` a builtin of `lang` (never linked by the unique-global rule)?
 pub fn is_builtin(lang: Language, name: &str) -> bool {
     match lang {
         Language::Python => PYTHON_BUILTINS.binary_search(&name).is_ok(),
         Language::TypeScript | Language::JavaScript => JS_GLOBALS.binary_search(&name).is_ok(),
+        Language::Go => GO_BUILTINS.contains(&name),
+        Language::Rust => RUST_BUILTINS.contains(&name),
+        Language::Java | Language::CSharp => false,
     }
 }

@@ -101,7 +101,7 @@ impl Resolver<'_> {
         if is_builtin(lang, name) {
             return None;
         }
-        let fam = usize::from(lang.family()).min(1);
+        let fam = lang.family();
         match self.idx.globals_by_name[fam].get(name).map(Vec::as_slice) {
             Some([one]) => Some(*one),
             _ => None,

@@ -42,7 +42,7 @@ impl<'a> JsCtx<'a> {
             let js = match f.language {
                 Language::JavaScript => true,
                 Language::TypeScript => false,
-                Language::Python => continue,
+                _ => continue,
             };
             let dir = paths::dirname(&f.path).to_string();
             if nearest.contains_key(&(dir.clone(), js)) {

@@ -107,7 +107,7 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
         .map(|fi| match files.get(fi).map(|f| f.language) {
             Some(Language::Python) => python::link(&idx, &py, fi),
             Some(Language::TypeScript | Language::JavaScript) => js::link(&idx, &jsctx, fi),
-            None => FileLinks::default(),
+            _ => FileLinks::default(),
         })
         .collect();
 

@@ -256,7 +256,13 @@ pub fn link(idx: &Index<'_>, py: &PyCtx, file: usize) -> FileLinks {
                 }
             }
             Target::Mod(m) => match imp.kind {
-                ImportKind::PyImport | ImportKind::Es => {
+                ImportKind::PyImport
+                | ImportKind::Es
+                | ImportKind::Go
+                | ImportKind::RustUse
+                | ImportKind::RustMod
+                | ImportKind::Java
+                | ImportKind::CsUsing => {
                     if let PyMod::File(t) = &m {
                         links.occs.push(mk(ImportTarget::Module(*t), &all_names));
                         links.dotted.insert(imp.specifier.clone(), *t);

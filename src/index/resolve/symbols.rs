@@ -99,9 +99,9 @@ pub struct Index<'a> {
     /// (file, qname) → class node.
     pub qname_class: HashMap<(usize, &'a str), usize>,
     /// Language family → class name → class nodes.
-    pub classes_by_name: [HashMap<&'a str, Vec<usize>>; 2],
+    pub classes_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES],
     /// Language family → name → top-level function and class nodes.
-    pub globals_by_name: [HashMap<&'a str, Vec<usize>>; 2],
+    pub globals_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES],
     pub path_idx: HashMap<&'a str, usize>,
     /// Every directory holding (at any depth) an indexed Python file.
     pub py_dirs: HashSet<String>,
@@ -127,8 +127,8 @@ impl<'a> Index<'a> {
         let mut def_node: Vec<Vec<Option<usize>>> = Vec::with_capacity(files.len());
         let mut children: HashMap<(usize, usize), HashMap<&'a str, Vec<usize>>> = HashMap::new();
         let mut qname_class = HashMap::new();
-        let mut classes_by_name: [HashMap<&'a str, Vec<usize>>; 2] = Default::default();
-        let mut globals_by_name: [HashMap<&'a str, Vec<usize>>; 2] = Default::default();
+        let mut classes_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] = Default::default();
+        let mut globals_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] = Default::default();
         let mut path_idx = HashMap::new();
         let mut py_dirs = HashSet::new();
         let mut dirs = HashSet::new();
@@ -145,7 +145,7 @@ impl<'a> Index<'a> {
                     dirs.insert(d.to_string());
                 }
             }
-            let fam = usize::from(f.language.family()).min(1);
+            let fam = f.language.family();
             let mut map: Vec<Option<usize>> = Vec::new();
             let mut by_key: HashMap<(bool, &'a str), usize> = HashMap::new();
             let mut locals = HashSet::new();
@@ -236,7 +236,7 @@ impl<'a> Index<'a> {
                                 }
                             }
                         }
-                        ImportKind::PyFrom | ImportKind::Es => {
+                        _ => {
                             for n in &imp.names {
                                 if n.local != "*" && !n.local.is_empty() {
                                     locals.insert(n.local.as_str());
@@ -597,7 +597,7 @@ impl<'a> Resolver<'a> {
         let Some(f) = self.idx.files.get(file) else {
             return TypeRes::None;
         };
-        let fam = usize::from(f.language.family()).min(1);
+        let fam = f.language.family();
         if t.contains('.') {
             let segs: Vec<&str> = t.split('.').collect();
             match self.resolve_path(file, &segs) {
@@ -738,6 +738,8 @@ impl<'a> Resolver<'a> {
         let name = match lang {
             Language::Python => "__init__",
             Language::TypeScript | Language::JavaScript => "constructor",
+            Language::Java | Language::CSharp => self.idx.node(c).map_or("", |n| n.name),
+            Language::Go | Language::Rust => return c,
         };
         self.method(c, name).unwrap_or(c)
     }

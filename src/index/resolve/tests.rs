@@ -30,6 +30,8 @@ fn def(kind: DefKind, qname: &str, parent: Option<u32>, lines: (u32, u32), cx: u
             DefKind::Class => None,
         },
         locals: Vec::new(),
+        attach: None,
+        namespace: None,
     }
 }
 
@@ -72,6 +74,9 @@ fn import(spec: &str, kind: ImportKind, ns: &[&str], line: u32) -> Import {
         type_only: false,
         dynamic: false,
         reexport: false,
+        is_static: false,
+        scope: Vec::new(),
+        path_attr: None,
     }
 }
 
