@@ -5,7 +5,11 @@
 //! never touches the file system or the database.
 
 pub mod common;
+pub mod csharp;
+pub mod go;
+pub mod java;
 pub mod python;
+pub mod rust;
 pub mod typescript;
 
 use crate::index::facts::{FileFacts, Language};
@@ -17,6 +21,10 @@ pub enum Grammar {
     TypeScript,
     Tsx,
     JavaScript,
+    Go,
+    Rust,
+    Java,
+    CSharp,
 }
 
 impl Grammar {
@@ -29,6 +37,10 @@ impl Grammar {
             "ts" | "mts" | "cts" => (Grammar::TypeScript, Language::TypeScript),
             "tsx" => (Grammar::Tsx, Language::TypeScript),
             "js" | "mjs" | "cjs" | "jsx" => (Grammar::JavaScript, Language::JavaScript),
+            "go" => (Grammar::Go, Language::Go),
+            "rs" => (Grammar::Rust, Language::Rust),
+            "java" => (Grammar::Java, Language::Java),
+            "cs" => (Grammar::CSharp, Language::CSharp),
             _ => return None,
         })
     }
@@ -39,14 +51,22 @@ impl Grammar {
             Grammar::TypeScript => tree_sitter_typescript::LANGUAGE_TYPESCRIPT.into(),
             Grammar::Tsx => tree_sitter_typescript::LANGUAGE_TSX.into(),
             Grammar::JavaScript => tree_sitter_javascript::LANGUAGE.into(),
+            Grammar::Go => tree_sitter_go::LANGUAGE.into(),
+            Grammar::Rust => tree_sitter_rust::LANGUAGE.into(),
+            Grammar::Java => tree_sitter_java::LANGUAGE.into(),
+            Grammar::CSharp => tree_sitter_c_sharp::LANGUAGE.into(),
         }
     }
 
-    pub const ALL: [Grammar; 4] = [
+    pub const ALL: [Grammar; 8] = [
         Grammar::Python,
         Grammar::TypeScript,
         Grammar::Tsx,
         Grammar::JavaScript,
+        Grammar::Go,
+        Grammar::Rust,
+        Grammar::Java,
+        Grammar::CSharp,
     ];
 
     pub fn name(self) -> &'static str {
@@ -55,6 +75,10 @@ impl Grammar {
             Grammar::TypeScript => "tree-sitter-typescript (typescript)",
             Grammar::Tsx => "tree-sitter-typescript (tsx)",
             Grammar::JavaScript => "tree-sitter-javascript",
+            Grammar::Go => "tree-sitter-go",
+            Grammar::Rust => "tree-sitter-rust",
+            Grammar::Java => "tree-sitter-java",
+            Grammar::CSharp => "tree-sitter-c-sharp",
         }
     }
 }
@@ -113,6 +137,10 @@ pub fn parse_and_extract(grammar: Grammar, src: &[u8]) -> FileFacts {
             Grammar::TypeScript | Grammar::Tsx | Grammar::JavaScript => {
                 typescript::extract(&tree, src, grammar)
             }
+            Grammar::Go => go::extract(&tree, src),
+            Grammar::Rust => rust::extract(&tree, src),
+            Grammar::Java => java::extract(&tree, src),
+            Grammar::CSharp => csharp::extract(&tree, src),
         };
         facts.parse_errors = common::count_errors(tree.root_node());
         facts
@@ -144,6 +172,10 @@ pub fn self_check() -> Result<(), String> {
             .map_err(|e| format!("cannot load {}: {e}", g.name()))?;
         let snippet: &[u8] = match g {
             Grammar::Python => b"x = 1\n",
+            Grammar::Go => b"package p\n",
+            Grammar::Rust => b"fn f() {}\n",
+            Grammar::Java => b"class C {}\n",
+            Grammar::CSharp => b"class C {}\n",
             _ => b"let x = 1;\n",
         };
         p.parse(snippet, None)
