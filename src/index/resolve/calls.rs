@@ -1,9 +1,9 @@
 //! Call resolution (`indexer.md` §10).
 
-use crate::index::facts::{Callee, DefIdx, DefKind, LocalTy, Receiver};
+use crate::index::facts::{Callee, DefIdx, DefKind, Language, LocalTy, Receiver};
 
 use super::builtins::is_builtin;
-use super::symbols::{pick, Found, Resolver, TypeRes};
+use super::symbols::{pick, Found, Pick, Resolver, TypeRes};
 
 /// What a local name of a function is known to hold.
 enum Local {
@@ -58,7 +58,7 @@ impl Resolver<'_> {
         }
     }
 
-    /// Bare-name rules (a), (c), (d), (f).
+    /// Bare-name rules (a)–(f).
     pub fn resolve_bare(&self, file: usize, caller: Option<usize>, name: &str) -> Option<usize> {
         if name.is_empty() {
             return None;
@@ -74,6 +74,17 @@ impl Resolver<'_> {
                 |_| true,
             ) {
                 return Some(n);
+            }
+        }
+        let lang = self.idx.language(file)?;
+        // (b) Java/C#: a method of the enclosing class, then of its outer classes (with bases).
+        if matches!(lang, Language::Java | Language::CSharp) {
+            for anc in self.idx.chain(caller) {
+                if self.idx.is_class(anc) {
+                    if let Some(m) = self.method(anc, name) {
+                        return Some(m);
+                    }
+                }
             }
         }
         // (c) top-level definition of this file.
@@ -95,10 +106,23 @@ impl Resolver<'_> {
                     None => {}
                 }
             }
+            // Static imports (Java `import static a.C.*`, C# `using static N.C`).
+            for &c in &l.static_classes {
+                if let Some(m) = self.method(c, name) {
+                    return Some(m);
+                }
+            }
+            // (e) the package scope (Go: the other files of the package).
+            for group in &l.scope_groups {
+                match self.idx.top_level_in(group, name, false) {
+                    Pick::One(n) => return Some(n),
+                    Pick::Ambiguous => return None,
+                    Pick::None => {}
+                }
+            }
         }
-        // (f) unique global.
-        let lang = self.idx.language(file)?;
-        if is_builtin(lang, name) {
+        // (f) unique global: Python, JS/TS, Go and Rust only.
+        if matches!(lang, Language::Java | Language::CSharp) || is_builtin(lang, name) {
             return None;
         }
         let fam = lang.family();
@@ -200,9 +224,22 @@ impl Resolver<'_> {
                 if self.is_bound(file, x) {
                     return match self.binding(file, x)? {
                         Found::Module(m) => self.found_callable(self.lookup_export(m, name, 0)),
+                        found @ Found::Package(_) => {
+                            self.found_callable(self.member_of(&found, name))
+                        }
                         Found::Node(n) if self.idx.is_class(n) => self.method(n, name),
                         _ => None,
                     };
+                }
+                // Java/C#: a field of the enclosing class used without `this.` (§10: field type).
+                let lang = self.idx.language(file)?;
+                if matches!(lang, Language::Java | Language::CSharp) {
+                    if let Some(c) = self.enclosing_class(caller) {
+                        if let Some((owner, ty)) = self.field_type(c, x) {
+                            let owner_file = self.idx.node(owner)?.file;
+                            return self.method_of_type(owner_file, Some(owner), &ty, name);
+                        }
+                    }
                 }
                 self.method_of_type(file, caller, x, name)
             }
@@ -215,6 +252,9 @@ impl Resolver<'_> {
                 match self.resolve_path(file, &segs) {
                     Some(Found::Module(m)) => {
                         return self.found_callable(self.lookup_export(m, name, 0))
+                    }
+                    Some(found @ Found::Package(_)) => {
+                        return self.found_callable(self.member_of(&found, name))
                     }
                     Some(Found::Node(n)) if self.idx.is_class(n) => return self.method(n, name),
                     Some(_) => return None,

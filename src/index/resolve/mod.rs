@@ -14,9 +14,13 @@
 mod builtins;
 mod calls;
 mod config;
+mod csharp;
+mod golang;
+mod java;
 mod js;
 mod paths;
 mod python;
+mod rustlang;
 mod symbols;
 
 #[cfg(test)]
@@ -29,7 +33,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::index::facts::{DefIdx, FileFacts, Language};
+use crate::index::facts::{ClassKind, DefIdx, FileFacts, Language};
 use crate::index::model::{
     self, ClassProps, ContainsProps, EdgeRow, EdgeType, ExternalProps, FunctionProps, ImportsProps,
     InheritsProps, ModuleProps, NodeRow, NodeType, ParamProps, UsesProps,
@@ -101,13 +105,19 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
     let idx = Index::build(files);
     let py = python::PyCtx::new(&idx, config);
     let jsctx = js::JsCtx::new(&idx, config::ConfigFiles::new(&config.files));
+    let goctx = golang::GoCtx::new(&idx, config);
+    let rsctx = rustlang::RustCtx::new(&idx, config);
 
     let links: Vec<FileLinks> = (0..files.len())
         .into_par_iter()
         .map(|fi| match files.get(fi).map(|f| f.language) {
             Some(Language::Python) => python::link(&idx, &py, fi),
             Some(Language::TypeScript | Language::JavaScript) => js::link(&idx, &jsctx, fi),
-            _ => FileLinks::default(),
+            Some(Language::Go) => golang::link(&idx, &goctx, fi),
+            Some(Language::Rust) => rustlang::link(&idx, &rsctx, fi),
+            Some(Language::Java) => java::link(&idx, fi),
+            Some(Language::CSharp) => csharp::link(&idx, fi),
+            None => FileLinks::default(),
         })
         .collect();
 
@@ -116,6 +126,7 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
         links,
         bases: Vec::new(),
     };
+    attach_rust_methods(&mut r);
 
     // Resolved bases of every class node: (text, line, relation, outcome) in source order.
     let base_details: Vec<Vec<BaseRef>> = (0..r.idx.nodes.len())
@@ -136,6 +147,17 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
             out
         })
         .collect();
+    // Rust `impl Trait for Type`: the trait is a base of the type (default methods).
+    let impls = rust_impls(&r);
+    for imp in &impls {
+        if let (Some(t), TypeRes::Class(tr)) = (imp.type_node, &imp.trait_res) {
+            if let Some(v) = r.bases.get_mut(t) {
+                if !v.contains(tr) && *tr != t {
+                    v.push(*tr);
+                }
+            }
+        }
+    }
 
     // Class nodes per file, for inherits edges.
     let mut nodes_of_file: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
@@ -153,6 +175,7 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
                 fi,
                 nodes_of_file.get(fi).map(Vec::as_slice).unwrap_or(&[]),
                 &base_details,
+                &impls,
             )
         })
         .collect();
@@ -220,8 +243,11 @@ fn module_row(f: &SourceFile, links: Option<&FileLinks>) -> NodeRow {
         parse_failed: f.facts.parse_failed.then_some(true),
         external_deps: ext,
         unresolved_imports: unres,
-        package: None,
-        namespaces: None,
+        package: match f.language {
+            Language::Go | Language::Java => f.facts.package.as_deref(),
+            _ => None,
+        },
+        namespaces: (f.language == Language::CSharp).then(|| f.facts.namespaces.clone()),
         docstring: f.facts.docstring.as_deref(),
     };
     let lines = (f.total_lines > 0).then(|| to_i32(f.total_lines));
@@ -267,7 +293,7 @@ fn def_row(r: &Resolver<'_>, n: usize) -> Option<NodeRow> {
     } else {
         let default_fi = crate::index::facts::FunctionInfo::default();
         let fi = prim.function.as_ref().unwrap_or(&default_fi);
-        let is_method = node.parent.is_some_and(|p| r.idx.is_class(p));
+        let is_method = node.parent.is_some_and(|p| r.idx.is_class(p)) || node.attach.is_some();
         let count = node.defs.len();
         let props = FunctionProps {
             is_method,
@@ -277,7 +303,7 @@ fn def_row(r: &Resolver<'_>, n: usize) -> Option<NodeRow> {
             is_property: fi.is_property,
             is_constructor: fi.is_constructor,
             visibility: prim.visibility.as_deref(),
-            receiver: None,
+            receiver: fi.receiver.as_deref(),
             parameters: fi
                 .parameters
                 .iter()
@@ -332,15 +358,29 @@ fn class_bases(r: &Resolver<'_>, n: usize) -> Vec<BaseRef> {
         let Some(ci) = facts.defs.get(d as usize).and_then(|d| d.class.as_ref()) else {
             continue;
         };
+        let lang = r.idx.language(node.file);
         for b in &ci.bases {
             let mut res = r.resolve_type(node.file, node.parent, &b.text);
             if res == TypeRes::Class(n) {
                 res = TypeRes::None;
             }
+            // C#: a base whose resolved kind is an interface is implemented (§9).
+            let relation = match (&res, lang) {
+                (TypeRes::Class(c), Some(Language::CSharp))
+                    if r.idx.class_kind(*c) == Some(ClassKind::Interface)
+                        && !r
+                            .idx
+                            .class_kind(n)
+                            .is_some_and(|k| k == ClassKind::Interface) =>
+                {
+                    "implements"
+                }
+                _ => b.relation.as_str(),
+            };
             out.push(BaseRef {
                 text: b.text.clone(),
                 line: b.line,
-                relation: b.relation.as_str(),
+                relation,
                 res,
             });
         }
@@ -366,6 +406,7 @@ enum Extra {
     Inherits {
         base_name: String,
         relation: &'static str,
+        owner: Option<String>,
     },
     Calls,
     Uses {
@@ -446,10 +487,12 @@ impl Edges {
                         Extra::Inherits {
                             base_name,
                             relation,
+                            ..
                         },
                         Extra::Inherits {
                             base_name: b2,
                             relation: r2,
+                            ..
                         },
                     ) if earlier => {
                         *base_name = b2;
@@ -490,11 +533,12 @@ impl Edges {
                     Extra::Inherits {
                         base_name,
                         relation,
+                        owner,
                     } => model::to_json(&InheritsProps {
                         line: a.line,
                         base_name,
                         relation,
-                        owner: None,
+                        owner: owner.as_deref(),
                     }),
                     Extra::Calls => model::to_json(&model::CallsProps {
                         line: a.line,
@@ -527,6 +571,7 @@ fn file_edges(
     fi: usize,
     own_nodes: &[usize],
     base_details: &[Vec<BaseRef>],
+    impls: &[ImplRef],
 ) -> FileOut {
     let mut out = FileOut {
         edges: Vec::new(),
@@ -611,9 +656,40 @@ fn file_edges(
                 Extra::Inherits {
                     base_name: b.text.clone(),
                     relation: b.relation,
+                    owner: None,
                 },
             );
         }
+    }
+    // Rust `impl Trait for Type` written in this file (§5.4), owned by this file.
+    for imp in impls.iter().filter(|i| i.file == fi) {
+        let Some(src) = imp.type_node else { continue };
+        let Some(src_node) = r.idx.node(src) else {
+            continue;
+        };
+        let target = match &imp.trait_res {
+            TypeRes::Class(c) if *c != src => match node_id(*c) {
+                Some(id) => id.to_string(),
+                None => continue,
+            },
+            TypeRes::Ext(p) => {
+                out.externals.push((p.clone(), lang_static(f.language)));
+                format!("ext:{p}")
+            }
+            _ => continue,
+        };
+        let owner = (src_node.file != fi).then(|| f.path.clone());
+        edges.add(
+            &src_node.id,
+            EdgeType::Inherits,
+            &target,
+            imp.line,
+            Extra::Inherits {
+                base_name: imp.trait_text.clone(),
+                relation: "implements",
+                owner,
+            },
+        );
     }
 
     // Calls.
@@ -652,6 +728,69 @@ fn file_edges(
 
     out.edges = edges.finish();
     out
+}
+
+/// One Rust `impl Trait for Type` and how its two names resolved.
+struct ImplRef {
+    file: usize,
+    line: u32,
+    trait_text: String,
+    type_node: Option<usize>,
+    trait_res: TypeRes,
+}
+
+fn rust_impls(r: &Resolver<'_>) -> Vec<ImplRef> {
+    let mut out = Vec::new();
+    for (fi, f) in r.idx.files.iter().enumerate() {
+        if f.language != Language::Rust || f.facts.parse_failed {
+            continue;
+        }
+        for imp in &f.facts.impls {
+            let type_node = match r.resolve_type(fi, None, &imp.type_name) {
+                TypeRes::Class(c) => Some(c),
+                _ => None,
+            };
+            out.push(ImplRef {
+                file: fi,
+                line: imp.line,
+                trait_text: imp.trait_text.clone(),
+                type_node,
+                trait_res: r.resolve_type(fi, None, &imp.trait_text),
+            });
+        }
+    }
+    out
+}
+
+/// Rust impl methods hang off their type's class node when the type resolves (§5.4, §9).
+fn attach_rust_methods(r: &mut Resolver<'_>) {
+    let mut moves = Vec::new();
+    for (n, node) in r.idx.nodes.iter().enumerate() {
+        let (Some(t), None) = (node.attach, node.parent) else {
+            continue;
+        };
+        if r.idx.language(node.file) != Some(Language::Rust) {
+            continue;
+        }
+        // Inline modules prefix the qname: `m.Type.f` attaches to `m.Type` of the same file.
+        let prefix = node
+            .qname
+            .strip_suffix(node.name)
+            .and_then(|q| q.strip_suffix('.'))
+            .unwrap_or("");
+        if prefix != t {
+            if let Some(&c) = r.idx.qname_class.get(&(node.file, prefix)) {
+                moves.push((n, c));
+                continue;
+            }
+        }
+        if let TypeRes::Class(c) = r.resolve_type(node.file, None, t) {
+            moves.push((n, c));
+        }
+    }
+    for (n, c) in moves {
+        r.idx.attach(n, c);
+    }
 }
 
 fn lang_static(l: Language) -> &'static str {

@@ -26,6 +26,8 @@ pub struct NodeInfo<'a> {
     pub parent: Option<usize>,
     pub name: &'a str,
     pub qname: &'a str,
+    /// Go receiver type / Rust impl type of a method declared outside its type (§5.4).
+    pub attach: Option<&'a str>,
 }
 
 /// What a local name bound by an import refers to.
@@ -37,6 +39,9 @@ pub enum Binding {
     External(String),
     /// A Python namespace package directory (no module).
     Namespace(String),
+    /// A package of several files (Go package, C# namespace alias): names are looked up in
+    /// the top-level definitions of every file.
+    Package(Vec<usize>),
     /// Bound by an import that did not resolve.
     Unresolved,
 }
@@ -48,6 +53,7 @@ pub enum Found {
     Module(usize),
     External(String),
     Namespace(String),
+    Package(Vec<usize>),
 }
 
 /// Target of an `imports` edge.
@@ -86,6 +92,15 @@ pub struct FileLinks {
     pub external_deps: BTreeSet<String>,
     pub unresolved: BTreeSet<String>,
     pub unresolved_count: usize,
+    /// Package scope (`indexer.md` §9 step 4, §10 rule (e)): groups of files whose top-level
+    /// definitions are visible by simple name, searched group by group (Go: the other files
+    /// of the package; Java: the package, then on-demand imports; C#: the namespace, its
+    /// enclosing namespaces, then `using` namespaces). Several candidates in one group are
+    /// ambiguous.
+    pub scope_groups: Vec<Vec<usize>>,
+    /// Classes whose members are visible by simple name (Java `import static a.C.*`, C#
+    /// `using static N.C`).
+    pub static_classes: Vec<usize>,
 }
 
 /// Project-wide tables built once.
@@ -111,6 +126,13 @@ pub struct Index<'a> {
     pub import_locals: Vec<HashSet<&'a str>>,
     /// Per file: `top_level_names`.
     pub top_names: Vec<HashSet<&'a str>>,
+    /// Go packages: (directory, package clause) → files, in path order.
+    pub go_pkgs: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Java packages and C# namespaces (by family) → files declaring them, in path order.
+    pub ns_files: HashMap<(usize, &'a str), Vec<usize>>,
+    /// C# partial types: class node → every part (same namespace and qualified name), itself
+    /// included; only for types with more than one part.
+    pub partials: HashMap<usize, Vec<usize>>,
 }
 
 fn facts_of(f: &SourceFile) -> Option<&FileFacts> {
@@ -127,13 +149,18 @@ impl<'a> Index<'a> {
         let mut def_node: Vec<Vec<Option<usize>>> = Vec::with_capacity(files.len());
         let mut children: HashMap<(usize, usize), HashMap<&'a str, Vec<usize>>> = HashMap::new();
         let mut qname_class = HashMap::new();
-        let mut classes_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] = Default::default();
-        let mut globals_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] = Default::default();
+        let mut classes_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] =
+            Default::default();
+        let mut globals_by_name: [HashMap<&'a str, Vec<usize>>; Language::FAMILIES] =
+            Default::default();
         let mut path_idx = HashMap::new();
         let mut py_dirs = HashSet::new();
         let mut dirs = HashSet::new();
         let mut import_locals = Vec::with_capacity(files.len());
         let mut top_names = Vec::with_capacity(files.len());
+        let mut go_pkgs: HashMap<(&'a str, &'a str), Vec<usize>> = HashMap::new();
+        let mut ns_files: HashMap<(usize, &'a str), Vec<usize>> = HashMap::new();
+        let mut cs_parts: HashMap<(Option<&'a str>, &'a str), Vec<usize>> = HashMap::new();
 
         for (fi, f) in files.iter().enumerate() {
             path_idx.entry(f.path.as_str()).or_insert(fi);
@@ -151,6 +178,22 @@ impl<'a> Index<'a> {
             let mut locals = HashSet::new();
             let mut tops = HashSet::new();
             if let Some(facts) = facts_of(f) {
+                if let Some(pkg) = facts.package.as_deref() {
+                    match f.language {
+                        Language::Go => go_pkgs
+                            .entry((paths::dirname(&f.path), pkg))
+                            .or_default()
+                            .push(fi),
+                        Language::Java => ns_files.entry((fam, pkg)).or_default().push(fi),
+                        _ => {}
+                    }
+                }
+                for ns in &facts.namespaces {
+                    let v = ns_files.entry((fam, ns.as_str())).or_default();
+                    if v.last() != Some(&fi) {
+                        v.push(fi);
+                    }
+                }
                 map = vec![None; facts.defs.len()];
                 for (di, d) in facts.defs.iter().enumerate() {
                     let qname: &'a str = if d.qname.is_empty() {
@@ -200,10 +243,22 @@ impl<'a> Index<'a> {
                         parent,
                         name,
                         qname,
+                        attach: d.attach.as_deref(),
                     });
                     by_key.insert(key, n);
                     if let Some(slot) = map.get_mut(di) {
                         *slot = Some(n);
+                    }
+                    if is_class && f.language == Language::CSharp {
+                        cs_parts
+                            .entry((d.namespace.as_deref(), qname))
+                            .or_default()
+                            .push(n);
+                    }
+                    if d.attach.is_some() && parent.is_none() {
+                        // Attached later to its type's class node (§5.4); never a top-level
+                        // name of the module.
+                        continue;
                     }
                     children
                         .entry((fi, parent.unwrap_or(MODULE)))
@@ -253,7 +308,12 @@ impl<'a> Index<'a> {
             import_locals.push(locals);
             top_names.push(tops);
         }
-        Index {
+        let partials = cs_parts
+            .into_values()
+            .filter(|v| v.len() > 1)
+            .flat_map(|v| v.clone().into_iter().map(move |n| (n, v.clone())))
+            .collect();
+        let mut idx = Index {
             files,
             nodes,
             def_node,
@@ -266,7 +326,117 @@ impl<'a> Index<'a> {
             dirs,
             import_locals,
             top_names,
+            go_pkgs,
+            ns_files,
+            partials,
+        };
+        idx.attach_go_methods();
+        idx
+    }
+
+    /// Go methods hang off the class node of their receiver type when a type of that name is
+    /// declared in the same package (same directory and package clause), even in another file.
+    fn attach_go_methods(&mut self) {
+        let mut moves = Vec::new();
+        for (n, node) in self.nodes.iter().enumerate() {
+            let (Some(t), None) = (node.attach, node.parent) else {
+                continue;
+            };
+            let Some(f) = self.files.get(node.file) else {
+                continue;
+            };
+            if f.language != Language::Go {
+                continue;
+            }
+            let Some(pkg) = f.facts.package.as_deref() else {
+                continue;
+            };
+            let Some(pkg_files) = self.go_pkgs.get(&(paths::dirname(&f.path), pkg)) else {
+                continue;
+            };
+            let cands: Vec<usize> = pkg_files
+                .iter()
+                .flat_map(|&pf| self.children_of(pf, None, t).iter().copied())
+                .filter(|&c| self.is_class(c))
+                .collect();
+            if let [c] = cands.as_slice() {
+                moves.push((n, *c));
+            }
         }
+        for (n, c) in moves {
+            self.attach(n, c);
+        }
+    }
+
+    /// Make class `c` the parent of the attached method node `n`.
+    pub fn attach(&mut self, n: usize, c: usize) {
+        let Some(cfile) = self.nodes.get(c).map(|x| x.file) else {
+            return;
+        };
+        let Some(node) = self.nodes.get_mut(n) else {
+            return;
+        };
+        node.parent = Some(c);
+        let name = node.name;
+        self.children
+            .entry((cfile, c))
+            .or_default()
+            .entry(name)
+            .or_default()
+            .push(n);
+    }
+
+    /// Files of the Go package that `file` belongs to (itself included).
+    pub fn go_package_of(&self, file: usize) -> &[usize] {
+        let Some(f) = self.files.get(file) else {
+            return &[];
+        };
+        let Some(pkg) = f.facts.package.as_deref() else {
+            return &[];
+        };
+        self.go_pkgs
+            .get(&(paths::dirname(&f.path), pkg))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    /// Top-level definitions named `name` across `files`, chosen as by [`pick`].
+    pub fn top_level_in(&self, files: &[usize], name: &str, classes_only: bool) -> Pick {
+        let cands: Vec<usize> = files
+            .iter()
+            .flat_map(|&f| self.children_of(f, None, name).iter().copied())
+            .filter(|&n| !classes_only || self.is_class(n))
+            .collect();
+        if let Some(&first) = cands.first() {
+            // The parts of one C# partial type count as one.
+            if cands.len() > 1
+                && self
+                    .partials
+                    .get(&first)
+                    .is_some_and(|parts| cands.iter().all(|c| parts.contains(c)))
+            {
+                return Pick::One(first);
+            }
+        }
+        match cands.len() {
+            0 => Pick::None,
+            _ => match pick(self, &cands, |_| true) {
+                Some(n) => Pick::One(n),
+                None => Pick::Ambiguous,
+            },
+        }
+    }
+
+    /// Class kind of a class node (`class`, `interface`, …).
+    pub fn class_kind(&self, n: usize) -> Option<crate::index::facts::ClassKind> {
+        let node = self.nodes.get(n)?;
+        let f = self.files.get(node.file)?;
+        f.facts
+            .defs
+            .get(node.primary as usize)?
+            .class
+            .as_ref()
+            .map(|c| c.kind)
     }
 
     pub fn file_of(&self, path: &str) -> Option<usize> {
@@ -319,6 +489,14 @@ impl<'a> Index<'a> {
         }
         out
     }
+}
+
+/// Outcome of a lookup among several files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pick {
+    None,
+    One(usize),
+    Ambiguous,
 }
 
 /// Choose one node among candidates passing `filter`: the only one, or the only one whose qname
@@ -448,6 +626,7 @@ impl<'a> Resolver<'a> {
             Binding::Name(f, n) => self.lookup_export(*f, n, hops + 1),
             Binding::External(p) => Some(Found::External(p.clone())),
             Binding::Namespace(d) => Some(Found::Namespace(d.clone())),
+            Binding::Package(files) => Some(Found::Package(files.clone())),
             Binding::Unresolved => None,
         }
     }
@@ -476,6 +655,14 @@ impl<'a> Resolver<'a> {
     pub fn lookup_export(&self, file: usize, name: &str, hops: u32) -> Option<Found> {
         if hops > 5 || name.is_empty() {
             return None;
+        }
+        if let Some((first, rest)) = name.split_once('.') {
+            // A member of a top-level type (Java `import static a.C.m`).
+            let mut cur = self.lookup_export(file, first, hops)?;
+            for seg in rest.split('.') {
+                cur = self.member_of(&cur, seg)?;
+            }
+            return Some(cur);
         }
         if let Some(n) = self.idx.top_level(file, name) {
             return Some(Found::Node(n));
@@ -555,6 +742,10 @@ impl<'a> Resolver<'a> {
                 None
             }
             Found::Namespace(dir) => self.py_submodule(dir, seg),
+            Found::Package(files) => match self.idx.top_level_in(files, seg, false) {
+                Pick::One(n) => Some(Found::Node(n)),
+                _ => None,
+            },
             Found::Node(n) => {
                 let node = self.idx.node(*n)?;
                 if !node.is_class {
@@ -591,15 +782,28 @@ impl<'a> Resolver<'a> {
 
     /// Type-name resolution (`indexer.md` §9) of `raw` referenced in `file` from scope `scope`.
     pub fn resolve_type(&self, file: usize, scope: Option<usize>, raw: &str) -> TypeRes {
-        let Some(t) = clean_type(raw) else {
-            return TypeRes::None;
-        };
         let Some(f) = self.idx.files.get(file) else {
             return TypeRes::None;
         };
-        let fam = f.language.family();
+        let lang = f.language;
+        let dotted;
+        let raw = if lang == Language::Rust && raw.contains("::") {
+            dotted = raw.replace("::", ".");
+            dotted.as_str()
+        } else {
+            raw
+        };
+        let Some(t) = clean_type(raw) else {
+            return TypeRes::None;
+        };
+        let fam = lang.family();
         if t.contains('.') {
             let segs: Vec<&str> = t.split('.').collect();
+            if matches!(lang, Language::Java | Language::CSharp) {
+                if let Some(c) = self.namespace_qualified(fam, &segs) {
+                    return TypeRes::Class(c);
+                }
+            }
             match self.resolve_path(file, &segs) {
                 Some(Found::Node(n)) if self.idx.is_class(n) => return TypeRes::Class(n),
                 Some(Found::External(_)) => {
@@ -658,13 +862,20 @@ impl<'a> Resolver<'a> {
                 _ => TypeRes::None,
             };
         }
-        // 4. Star imports.
+        // 4. Star imports, then the package scope.
         if let Some(l) = self.links.get(file) {
             for &s in &l.py_stars {
                 if let Some(Found::Node(n)) = self.lookup_export(s, name, 1) {
                     if self.idx.is_class(n) {
                         return TypeRes::Class(n);
                     }
+                }
+            }
+            for group in &l.scope_groups {
+                match self.idx.top_level_in(group, name, true) {
+                    Pick::One(n) => return TypeRes::Class(n),
+                    Pick::Ambiguous => return TypeRes::None,
+                    Pick::None => {}
                 }
             }
         }
@@ -677,6 +888,28 @@ impl<'a> Resolver<'a> {
             }
         }
         TypeRes::None
+    }
+
+    /// Java package / C# namespace qualified type (`com.acme.core.Repository`, `Acme.Core.IRepo`,
+    /// `a.b.Outer.Inner`): the longest declared namespace prefix, then the type and its members.
+    fn namespace_qualified(&self, fam: usize, segs: &[&str]) -> Option<usize> {
+        for k in (1..segs.len()).rev() {
+            let ns = segs.get(..k)?.join(".");
+            let Some(files) = self.idx.ns_files.get(&(fam, ns.as_str())) else {
+                continue;
+            };
+            let Pick::One(mut c) = self.idx.top_level_in(files, segs.get(k)?, true) else {
+                return None;
+            };
+            for seg in segs.get(k + 1..)? {
+                match self.member_of(&Found::Node(c), seg)? {
+                    Found::Node(n) => c = n,
+                    _ => return None,
+                }
+            }
+            return Some(c);
+        }
+        None
     }
 
     /// Method `f` of class `c` and its bases, breadth-first (nearest first, ties by id).
@@ -707,19 +940,33 @@ impl<'a> Resolver<'a> {
                 ia.cmp(ib)
             });
             for &c in &level {
-                let Some(node) = self.idx.node(c) else {
-                    continue;
-                };
-                let cands = self.idx.children_of(node.file, Some(c), f);
-                if let Some(m) = pick(&self.idx, cands, |x| !x.is_class) {
-                    return Some(m);
+                // C# partial types: every part is searched (§5.2).
+                let one = [c];
+                let parts = self.idx.partials.get(&c).map_or(&one[..], Vec::as_slice);
+                let mut found = None;
+                for &part in parts {
+                    let Some(node) = self.idx.node(part) else {
+                        continue;
+                    };
+                    let cands = self.idx.children_of(node.file, Some(part), f);
+                    if let Some(m) = pick(&self.idx, cands, |x| !x.is_class) {
+                        found = Some(m);
+                        break;
+                    }
+                }
+                if found.is_some() {
+                    return found;
                 }
             }
             let mut next = Vec::new();
             for &c in &level {
-                for &b in self.bases.get(c).map(Vec::as_slice).unwrap_or(&[]) {
-                    if !seen.contains(&b) && !next.contains(&b) {
-                        next.push(b);
+                let one = [c];
+                let parts = self.idx.partials.get(&c).map_or(&one[..], Vec::as_slice);
+                for &part in parts {
+                    for &b in self.bases.get(part).map(Vec::as_slice).unwrap_or(&[]) {
+                        if !seen.contains(&b) && !next.contains(&b) {
+                            next.push(b);
+                        }
                     }
                 }
             }
