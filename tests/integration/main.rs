@@ -5,6 +5,7 @@ mod bad_input;
 mod cli_docs;
 mod fixtures;
 mod incremental;
+mod languages;
 mod property;
 mod store;
 mod support;

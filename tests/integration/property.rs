@@ -141,3 +141,38 @@ fn incremental_equals_full_javascript() {
         run("javascript", &[".js", ".mjs", ".jsx"], seed, 8);
     }
 }
+
+#[test]
+fn incremental_equals_full_go() {
+    for seed in [31, 32, 33] {
+        run("go", &[".go"], seed, 8);
+    }
+}
+
+#[test]
+fn incremental_equals_full_rust() {
+    for seed in [41, 42, 43] {
+        run("rust", &[".rs"], seed, 8);
+    }
+}
+
+#[test]
+fn incremental_equals_full_java() {
+    for seed in [51, 52, 53] {
+        run("java", &[".java"], seed, 8);
+    }
+}
+
+#[test]
+fn incremental_equals_full_csharp() {
+    for seed in [61, 62, 63] {
+        run("csharp", &[".cs"], seed, 8);
+    }
+}
+
+#[test]
+fn incremental_equals_full_mixed_quality() {
+    for seed in [71, 72] {
+        run("quality", &[".py", ".ts", ".js"], seed, 8);
+    }
+}
