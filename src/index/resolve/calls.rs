@@ -98,7 +98,7 @@ impl Resolver<'_> {
                 _ => None,
             };
         }
-        if let Some(l) = self.links.get(file) {
+        if let Some(l) = self.links(file) {
             for &s in &l.py_stars {
                 match self.lookup_export(s, name, 1) {
                     Some(Found::Node(n)) => return Some(n),
@@ -307,7 +307,7 @@ impl Resolver<'_> {
             }
             let mut next = Vec::new();
             for &k in &level {
-                for &b in self.bases.get(k).map(Vec::as_slice).unwrap_or(&[]) {
+                for &b in self.bases(k) {
                     if !seen.contains(&b) && !next.contains(&b) {
                         next.push(b);
                     }

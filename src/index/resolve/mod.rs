@@ -11,6 +11,7 @@
 //! Parallel stages map files/nodes to results collected in input order, so the output never
 //! depends on scheduling.
 
+mod affected;
 mod builtins;
 mod calls;
 mod config;
@@ -41,6 +42,7 @@ use crate::index::model::{
 
 use symbols::{FileLinks, ImportTarget, Index, Resolver, TypeRes};
 
+pub use affected::{affected, Change};
 pub use builtins::{is_builtin, JS_GLOBALS, PYTHON_BUILTINS};
 
 /// One indexed source file and its facts.
@@ -69,8 +71,41 @@ pub struct ResolvedGraph {
     pub nodes: Vec<NodeRow>,
     /// Sorted by id.
     pub edges: Vec<EdgeRow>,
-    /// Total count of unresolved-internal import facts.
+    /// Total count of unresolved-internal import facts (of the files produced).
     pub unresolved_imports: usize,
+    /// Per produced file (by path): its unresolved-internal import count and the external
+    /// packages its edges target (`mubase.md` §8.3: an external exists while some edge
+    /// targets it; its `languages` are those of the files whose edges do).
+    pub file_externals: BTreeMap<String, FileResolved>,
+}
+
+/// Per-file resolution summary (see [`ResolvedGraph::file_externals`]).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileResolved {
+    pub unresolved_imports: usize,
+    pub externals: BTreeSet<String>,
+}
+
+/// The per-language import linkers, run lazily per file by [`Resolver::links`].
+struct Linker<'a> {
+    py: python::PyCtx,
+    js: js::JsCtx<'a>,
+    go: golang::GoCtx,
+    rs: rustlang::RustCtx,
+}
+
+impl symbols::Link for Linker<'_> {
+    fn link(&self, idx: &Index<'_>, fi: usize) -> FileLinks {
+        match idx.files.get(fi).map(|f| f.language) {
+            Some(Language::Python) => python::link(idx, &self.py, fi),
+            Some(Language::TypeScript | Language::JavaScript) => js::link(idx, &self.js, fi),
+            Some(Language::Go) => golang::link(idx, &self.go, fi),
+            Some(Language::Rust) => rustlang::link(idx, &self.rs, fi),
+            Some(Language::Java) => java::link(idx, fi),
+            Some(Language::CSharp) => csharp::link(idx, fi),
+            None => FileLinks::default(),
+        }
+    }
 }
 
 impl ResolvedGraph {
@@ -102,62 +137,39 @@ impl ResolvedGraph {
 /// Resolve the facts of every file into rows. `files` is sorted by path with unique paths.
 /// Pure and deterministic.
 pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
+    resolve_only(files, config, None)
+}
+
+/// Like [`resolve`], but produce only the rows owned by the files with `only[i] == true`
+/// (`None` = every file): their module and definition nodes, the edges they own, and the
+/// externals those edges target (with the languages of these files only; the caller
+/// reconciles externals over all files with [`ResolvedGraph::file_externals`]). The rows of a
+/// file are identical to those a full [`resolve`] gives it: resolution is still project-wide,
+/// only the output is narrowed, and import links and bases of files outside the subset are
+/// computed only when a lookup needs them.
+pub fn resolve_only(
+    files: &[SourceFile],
+    config: &ProjectConfig,
+    only: Option<&[bool]>,
+) -> ResolvedGraph {
+    let wanted = |fi: usize| only.is_none_or(|o| o.get(fi).copied().unwrap_or(false));
     let idx = Index::build(files);
-    let py = python::PyCtx::new(&idx, config);
-    let jsctx = js::JsCtx::new(&idx, config::ConfigFiles::new(&config.files));
-    let goctx = golang::GoCtx::new(&idx, config);
-    let rsctx = rustlang::RustCtx::new(&idx, config);
-
-    let links: Vec<FileLinks> = (0..files.len())
-        .into_par_iter()
-        .map(|fi| match files.get(fi).map(|f| f.language) {
-            Some(Language::Python) => python::link(&idx, &py, fi),
-            Some(Language::TypeScript | Language::JavaScript) => js::link(&idx, &jsctx, fi),
-            Some(Language::Go) => golang::link(&idx, &goctx, fi),
-            Some(Language::Rust) => rustlang::link(&idx, &rsctx, fi),
-            Some(Language::Java) => java::link(&idx, fi),
-            Some(Language::CSharp) => csharp::link(&idx, fi),
-            None => FileLinks::default(),
-        })
-        .collect();
-
-    let mut r = Resolver {
-        idx,
-        links,
-        bases: Vec::new(),
+    let cfg = config::ConfigFiles::new(&config.files);
+    let linker = Linker {
+        py: python::PyCtx::new(&idx, config),
+        js: js::JsCtx::new(&idx, cfg),
+        go: golang::GoCtx::new(&idx, config),
+        rs: rustlang::RustCtx::new(&idx, config),
     };
-    attach_rust_methods(&mut r);
-
-    // Resolved bases of every class node: (text, line, relation, outcome) in source order.
-    let base_details: Vec<Vec<BaseRef>> = (0..r.idx.nodes.len())
+    let mut r = Resolver::new(idx, Box::new(linker));
+    // Import links of the wanted files, in parallel (others on demand).
+    (0..files.len())
         .into_par_iter()
-        .map(|n| class_bases(&r, n))
-        .collect();
-    r.bases = base_details
-        .iter()
-        .map(|v| {
-            let mut out: Vec<usize> = Vec::new();
-            for b in v {
-                if let TypeRes::Class(c) = b.res {
-                    if !out.contains(&c) {
-                        out.push(c);
-                    }
-                }
-            }
-            out
-        })
-        .collect();
-    // Rust `impl Trait for Type`: the trait is a base of the type (default methods).
-    let impls = rust_impls(&r);
-    for imp in &impls {
-        if let (Some(t), TypeRes::Class(tr)) = (imp.type_node, &imp.trait_res) {
-            if let Some(v) = r.bases.get_mut(t) {
-                if !v.contains(tr) && *tr != t {
-                    v.push(*tr);
-                }
-            }
-        }
-    }
+        .filter(|&fi| wanted(fi))
+        .for_each(|fi| {
+            r.links(fi);
+        });
+    attach_rust_methods(&mut r);
 
     // Class nodes per file, for inherits edges.
     let mut nodes_of_file: Vec<Vec<usize>> = vec![Vec::new(); files.len()];
@@ -166,17 +178,19 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
             v.push(n);
         }
     }
+    let impls = rust_impls(&r, &wanted);
 
-    let per_file: Vec<FileOut> = (0..files.len())
+    let per_file: Vec<Option<FileOut>> = (0..files.len())
         .into_par_iter()
         .map(|fi| {
-            file_edges(
-                &r,
-                fi,
-                nodes_of_file.get(fi).map(Vec::as_slice).unwrap_or(&[]),
-                &base_details,
-                &impls,
-            )
+            wanted(fi).then(|| {
+                file_edges(
+                    &r,
+                    fi,
+                    nodes_of_file.get(fi).map(Vec::as_slice).unwrap_or(&[]),
+                    &impls,
+                )
+            })
         })
         .collect();
 
@@ -184,18 +198,31 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
     let mut edges: Vec<EdgeRow> = Vec::new();
     let mut unresolved = 0usize;
     let mut externals: BTreeMap<String, BTreeSet<&'static str>> = BTreeMap::new();
+    let mut file_externals = BTreeMap::new();
     for (fi, (f, out)) in files.iter().zip(per_file).enumerate() {
-        let links = r.links.get(fi);
-        unresolved += links.map_or(0, |l| l.unresolved_count);
+        let Some(out) = out else { continue };
+        let links = r.links(fi);
+        let n_unresolved = links.map_or(0, |l| l.unresolved_count);
+        unresolved += n_unresolved;
         nodes.push(module_row(f, links));
+        let mut pkgs = BTreeSet::new();
         for (pkg, lang) in out.externals {
-            externals.entry(pkg).or_default().insert(lang);
+            externals.entry(pkg.clone()).or_default().insert(lang);
+            pkgs.insert(pkg);
         }
+        file_externals.insert(
+            f.path.clone(),
+            FileResolved {
+                unresolved_imports: n_unresolved,
+                externals: pkgs,
+            },
+        );
         edges.extend(out.edges);
     }
     nodes.par_extend(
         (0..r.idx.nodes.len())
             .into_par_iter()
+            .filter(|&n| r.idx.node(n).is_some_and(|x| wanted(x.file)))
             .filter_map(|n| def_row(&r, n)),
     );
     for (pkg, langs) in externals {
@@ -221,6 +248,7 @@ pub fn resolve(files: &[SourceFile], config: &ProjectConfig) -> ResolvedGraph {
         nodes,
         edges,
         unresolved_imports: unresolved,
+        file_externals,
     }
 }
 
@@ -336,14 +364,14 @@ fn def_row(r: &Resolver<'_>, n: usize) -> Option<NodeRow> {
 }
 
 /// One base of a class node and how it resolved.
-struct BaseRef {
+pub(crate) struct BaseRef {
     text: String,
     line: u32,
     relation: &'static str,
-    res: TypeRes,
+    pub(crate) res: TypeRes,
 }
 
-fn class_bases(r: &Resolver<'_>, n: usize) -> Vec<BaseRef> {
+pub(crate) fn class_bases(r: &Resolver<'_>, n: usize) -> Vec<BaseRef> {
     let Some(node) = r.idx.node(n) else {
         return Vec::new();
     };
@@ -566,13 +594,7 @@ impl Edges {
     }
 }
 
-fn file_edges(
-    r: &Resolver<'_>,
-    fi: usize,
-    own_nodes: &[usize],
-    base_details: &[Vec<BaseRef>],
-    impls: &[ImplRef],
-) -> FileOut {
+fn file_edges(r: &Resolver<'_>, fi: usize, own_nodes: &[usize], impls: &[ImplRef]) -> FileOut {
     let mut out = FileOut {
         edges: Vec::new(),
         externals: Vec::new(),
@@ -605,7 +627,7 @@ fn file_edges(
     }
 
     // Imports.
-    if let Some(links) = r.links.get(fi) {
+    if let Some(links) = r.links(fi) {
         for occ in &links.occs {
             let target = match &occ.target {
                 ImportTarget::Module(m) => match r.idx.files.get(*m) {
@@ -636,7 +658,7 @@ fn file_edges(
     // Inherits.
     for &n in own_nodes {
         let Some(node) = r.idx.node(n) else { continue };
-        for b in base_details.get(n).map(Vec::as_slice).unwrap_or(&[]) {
+        for b in &class_bases(r, n) {
             let target = match &b.res {
                 TypeRes::Class(c) => match node_id(*c) {
                     Some(id) => id.to_string(),
@@ -739,10 +761,10 @@ struct ImplRef {
     trait_res: TypeRes,
 }
 
-fn rust_impls(r: &Resolver<'_>) -> Vec<ImplRef> {
+fn rust_impls(r: &Resolver<'_>, wanted: &dyn Fn(usize) -> bool) -> Vec<ImplRef> {
     let mut out = Vec::new();
     for (fi, f) in r.idx.files.iter().enumerate() {
-        if f.language != Language::Rust || f.facts.parse_failed {
+        if f.language != Language::Rust || f.facts.parse_failed || !wanted(fi) {
             continue;
         }
         for imp in &f.facts.impls {

@@ -3,8 +3,9 @@
 //! (re-exports §8.1, type names §9, method lookup §10).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::OnceLock;
 
-use crate::index::facts::{DefIdx, DefKind, FileFacts, ImportKind, Language};
+use crate::index::facts::{DefIdx, DefKind, FileFacts, ImplFact, ImportKind, Language};
 
 use super::paths;
 use super::SourceFile;
@@ -611,15 +612,87 @@ pub enum TypeRes {
     None,
 }
 
-/// Lookups needing both the index and every file's import links.
+/// Computes the import links of one file (implemented by the per-language linkers).
+pub trait Link: Send + Sync {
+    fn link(&self, idx: &Index<'_>, fi: usize) -> FileLinks;
+}
+
+/// Lookups needing both the index and the files' import links. Links and resolved bases are
+/// computed on first use (and at most once), so a resolution narrowed to a few files only
+/// pays for the files its lookups reach.
 pub struct Resolver<'a> {
     pub idx: Index<'a>,
-    pub links: Vec<FileLinks>,
+    links: Vec<OnceLock<FileLinks>>,
+    linker: Box<dyn Link + 'a>,
     /// Per node: resolved base classes (class nodes), in source order, de-duplicated.
-    pub bases: Vec<Vec<usize>>,
+    bases: Vec<OnceLock<Vec<usize>>>,
+    /// Rust `impl Trait for Type` facts by type name, with their file.
+    impls_by_type: HashMap<&'a str, Vec<(usize, &'a ImplFact)>>,
 }
 
 impl<'a> Resolver<'a> {
+    pub fn new(idx: Index<'a>, linker: Box<dyn Link + 'a>) -> Resolver<'a> {
+        let mut impls_by_type: HashMap<&'a str, Vec<(usize, &'a ImplFact)>> = HashMap::new();
+        for (fi, f) in idx.files.iter().enumerate() {
+            if f.language == Language::Rust && !f.facts.parse_failed {
+                for imp in &f.facts.impls {
+                    impls_by_type
+                        .entry(imp.type_name.as_str())
+                        .or_default()
+                        .push((fi, imp));
+                }
+            }
+        }
+        Resolver {
+            links: (0..idx.files.len()).map(|_| OnceLock::new()).collect(),
+            bases: (0..idx.nodes.len()).map(|_| OnceLock::new()).collect(),
+            idx,
+            linker,
+            impls_by_type,
+        }
+    }
+
+    /// Import links of `file`, computed on first use.
+    pub fn links(&self, file: usize) -> Option<&FileLinks> {
+        let cell = self.links.get(file)?;
+        Some(cell.get_or_init(|| self.linker.link(&self.idx, file)))
+    }
+
+    /// Resolved base classes of class node `c` (its written bases, then for a Rust type the
+    /// traits it implements), computed on first use.
+    pub fn bases(&self, c: usize) -> &[usize] {
+        let Some(cell) = self.bases.get(c) else {
+            return &[];
+        };
+        cell.get_or_init(|| {
+            let mut out: Vec<usize> = Vec::new();
+            for b in super::class_bases(self, c) {
+                if let TypeRes::Class(x) = b.res {
+                    if !out.contains(&x) {
+                        out.push(x);
+                    }
+                }
+            }
+            if let Some(node) = self.idx.node(c).filter(|n| n.is_class) {
+                for &(fi, imp) in self
+                    .impls_by_type
+                    .get(node.name)
+                    .map_or(&[][..], Vec::as_slice)
+                {
+                    if self.resolve_type(fi, None, &imp.type_name) != TypeRes::Class(c) {
+                        continue;
+                    }
+                    if let TypeRes::Class(t) = self.resolve_type(fi, None, &imp.trait_text) {
+                        if t != c && !out.contains(&t) {
+                            out.push(t);
+                        }
+                    }
+                }
+            }
+            out
+        })
+    }
+
     fn follow(&self, b: &Binding, hops: u32) -> Option<Found> {
         match b {
             Binding::Module(m) => Some(Found::Module(*m)),
@@ -633,21 +706,20 @@ impl<'a> Resolver<'a> {
 
     /// A local binding of `file` followed to what it denotes.
     pub fn binding(&self, file: usize, name: &str) -> Option<Found> {
-        let b = self.links.get(file)?.bindings.get(name)?;
+        let b = self.links(file)?.bindings.get(name)?;
         self.follow(b, 0)
     }
 
     /// The package when `name` is bound by an import of `file` whose outcome is external.
     pub fn direct_external(&self, file: usize, name: &str) -> Option<String> {
-        match self.links.get(file)?.bindings.get(name)? {
+        match self.links(file)?.bindings.get(name)? {
             Binding::External(p) => Some(p.clone()),
             _ => None,
         }
     }
 
     pub fn is_bound(&self, file: usize, name: &str) -> bool {
-        self.links
-            .get(file)
+        self.links(file)
             .is_some_and(|l| l.bindings.contains_key(name))
     }
 
@@ -667,7 +739,7 @@ impl<'a> Resolver<'a> {
         if let Some(n) = self.idx.top_level(file, name) {
             return Some(Found::Node(n));
         }
-        let links = self.links.get(file)?;
+        let links = self.links(file)?;
         if name == "default" {
             let de = self
                 .idx
@@ -703,7 +775,7 @@ impl<'a> Resolver<'a> {
         if segs.is_empty() {
             return None;
         }
-        let links = self.links.get(file)?;
+        let links = self.links(file)?;
         // Longest dotted `import a.b.c` prefix.
         let mut start = None;
         for k in (2..=segs.len()).rev() {
@@ -863,7 +935,7 @@ impl<'a> Resolver<'a> {
             };
         }
         // 4. Star imports, then the package scope.
-        if let Some(l) = self.links.get(file) {
+        if let Some(l) = self.links(file) {
             for &s in &l.py_stars {
                 if let Some(Found::Node(n)) = self.lookup_export(s, name, 1) {
                     if self.idx.is_class(n) {
@@ -919,7 +991,7 @@ impl<'a> Resolver<'a> {
 
     /// Method `f` of the bases of `c` only.
     pub fn super_method(&self, c: usize, f: &str) -> Option<usize> {
-        let level = self.bases.get(c).cloned().unwrap_or_default();
+        let level = self.bases(c).to_vec();
         let mut seen: HashSet<usize> = HashSet::new();
         seen.insert(c);
         self.bfs_from(level, f, seen)
@@ -963,7 +1035,7 @@ impl<'a> Resolver<'a> {
                 let one = [c];
                 let parts = self.idx.partials.get(&c).map_or(&one[..], Vec::as_slice);
                 for &part in parts {
-                    for &b in self.bases.get(part).map(Vec::as_slice).unwrap_or(&[]) {
+                    for &b in self.bases(part) {
                         if !seen.contains(&b) && !next.contains(&b) {
                             next.push(b);
                         }

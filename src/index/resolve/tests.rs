@@ -35,11 +35,11 @@ fn def(kind: DefKind, qname: &str, parent: Option<u32>, lines: (u32, u32), cx: u
     }
 }
 
-fn class(qname: &str, parent: Option<u32>, lines: (u32, u32)) -> Def {
+pub(crate) fn class(qname: &str, parent: Option<u32>, lines: (u32, u32)) -> Def {
     def(DefKind::Class, qname, parent, lines, 0)
 }
 
-fn func(qname: &str, parent: Option<u32>, lines: (u32, u32), cx: u32) -> Def {
+pub(crate) fn func(qname: &str, parent: Option<u32>, lines: (u32, u32), cx: u32) -> Def {
     def(DefKind::Function, qname, parent, lines, cx)
 }
 
@@ -64,7 +64,7 @@ fn names(list: &[&str]) -> Vec<ImportedName> {
         .collect()
 }
 
-fn import(spec: &str, kind: ImportKind, ns: &[&str], line: u32) -> Import {
+pub(crate) fn import(spec: &str, kind: ImportKind, ns: &[&str], line: u32) -> Import {
     Import {
         specifier: spec.to_string(),
         kind,
@@ -80,7 +80,7 @@ fn import(spec: &str, kind: ImportKind, ns: &[&str], line: u32) -> Import {
     }
 }
 
-fn call(caller: Option<u32>, callee: Callee, line: u32) -> CallSite {
+pub(crate) fn call(caller: Option<u32>, callee: Callee, line: u32) -> CallSite {
     CallSite {
         caller,
         callee,
