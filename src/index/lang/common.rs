@@ -2,9 +2,15 @@
 
 use tree_sitter::Node;
 
+/// Source bytes of a node (empty if the node lies outside `src`, which a tree parsed from
+/// `src` never does).
+pub fn bytes<'a>(node: Node, src: &'a [u8]) -> &'a [u8] {
+    src.get(node.start_byte()..node.end_byte()).unwrap_or(&[])
+}
+
 /// Source text of a node, decoded lossily (invalid UTF-8 becomes U+FFFD).
 pub fn text<'a>(node: Node, src: &'a [u8]) -> std::borrow::Cow<'a, str> {
-    String::from_utf8_lossy(&src[node.start_byte()..node.end_byte()])
+    String::from_utf8_lossy(bytes(node, src))
 }
 
 /// 1-based first line of a node.

@@ -100,12 +100,11 @@
 //! Identifiers are taken without the verbatim `@` prefix. Text is decoded lossily and every
 //! byte range is bounds-checked, so no input can make this module panic.
 
-use std::borrow::Cow;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{clean_docstring, cut_chars, line_end, line_start, normalize_ws};
+use super::common::{bytes, clean_docstring, cut_chars, line_end, line_start, normalize_ws, text};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -171,15 +170,6 @@ struct Extractor<'s, 't> {
 
 // ---------------------------------------------------------------------------------------------
 // Small node helpers (bounds-checked: never index out of range).
-
-fn bytes<'a>(n: Node, src: &'a [u8]) -> &'a [u8] {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or(&[])
-}
-
-/// Text of a node, decoded lossily.
-fn text<'a>(n: Node, src: &'a [u8]) -> Cow<'a, str> {
-    String::from_utf8_lossy(bytes(n, src))
-}
 
 /// An identifier without its verbatim `@` prefix.
 fn ident(n: Node, src: &[u8]) -> String {

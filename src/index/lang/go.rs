@@ -98,12 +98,11 @@
 //! alias names (not `_`), in source order, de-duplicated — the top-level names that are not
 //! definitions (`indexer.md` §8.4 "each file declaring a top-level name").
 
-use std::borrow::Cow;
 use std::collections::HashSet;
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{clean_docstring, line_end, line_start, normalize_ws};
+use super::common::{clean_docstring, line_end, line_start, normalize_ws, text};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -200,15 +199,6 @@ struct Extractor<'s, 't> {
 
 // ---------------------------------------------------------------------------------------------
 // Small node helpers (bounds-checked: never index out of range).
-
-/// Text of a node, decoded lossily; empty if the node lies outside `src`.
-fn text<'a>(n: Node, src: &'a [u8]) -> Cow<'a, str> {
-    if n.start_byte() <= n.end_byte() && n.end_byte() <= src.len() {
-        super::common::text(n, src)
-    } else {
-        Cow::Borrowed("")
-    }
-}
 
 /// Named children of a node, skipping comments.
 fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {

@@ -85,7 +85,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{clean_docstring, line_end, line_start, normalize_ws};
+use super::common::{bytes, clean_docstring, line_end, line_start, normalize_ws, text};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, ImportedName, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -161,16 +161,6 @@ struct Extractor<'s, 't> {
 
 // ---------------------------------------------------------------------------------------------
 // Small node helpers (all bounds-checked: never index out of range).
-
-/// Raw bytes of a node, empty if the node is outside `src`.
-fn bytes<'a>(n: Node, src: &'a [u8]) -> &'a [u8] {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or(&[])
-}
-
-/// Text of a node, decoded lossily.
-fn text<'a>(n: Node, src: &'a [u8]) -> Cow<'a, str> {
-    String::from_utf8_lossy(bytes(n, src))
-}
 
 fn is_comment(kind: &str) -> bool {
     matches!(kind, "line_comment" | "block_comment")

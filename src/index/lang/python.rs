@@ -50,7 +50,7 @@ use std::collections::HashSet;
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{clean_docstring, cut_chars, line_end, line_start, normalize_ws};
+use super::common::{bytes, clean_docstring, cut_chars, line_end, line_start, normalize_ws, text};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, ImportedName, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -105,16 +105,6 @@ struct Extractor<'s, 't> {
 
 // ---------------------------------------------------------------------------------------------
 // Small node helpers (all bounds-checked: never index out of range).
-
-/// Raw bytes of a node, empty if the node is outside `src`.
-fn bytes<'a>(n: Node, src: &'a [u8]) -> &'a [u8] {
-    src.get(n.start_byte()..n.end_byte()).unwrap_or(&[])
-}
-
-/// Text of a node, decoded lossily.
-fn text<'a>(n: Node, src: &'a [u8]) -> Cow<'a, str> {
-    String::from_utf8_lossy(bytes(n, src))
-}
 
 /// Named children of a node, skipping comments.
 fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
