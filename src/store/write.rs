@@ -1,10 +1,10 @@
-//! The single writer: full builds (bulk appends) and per-file replacement, each in one
-//! transaction (`mubase.md` §9.2).
+//! The single writer: full builds (bulk appends) and incremental batches (exactly the rows that
+//! differ), each in one transaction (`mubase.md` §9.2).
 
 use duckdb::{params, Connection};
 
 use super::{now_iso, set_meta_on, DbContext, Result, Store};
-use crate::index::model::{EdgeRow, NodeRow, NodeType};
+use crate::index::model::{EdgeRow, NodeRow};
 
 /// One `file_hashes` row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,14 +16,35 @@ pub struct FileHashRow {
     pub language: String,
 }
 
-/// Everything one file owns after an update (`mubase.md` §9.1).
-#[derive(Debug, Clone, Default)]
-pub struct FileRows {
-    pub path: String,
-    pub nodes: Vec<NodeRow>,
-    pub edges: Vec<EdgeRow>,
-    /// `None` when the file was deleted.
-    pub hash: Option<FileHashRow>,
+/// One incremental batch (`mubase.md` §9.2) as the engine's row diff computed it: exactly the
+/// rows that differ from the stored ones.
+#[derive(Debug, Default)]
+pub struct Delta<'a> {
+    /// Ids of removed or modified rows.
+    pub delete_nodes: &'a [String],
+    pub delete_edges: &'a [String],
+    /// Added or modified rows.
+    pub insert_nodes: Vec<&'a NodeRow>,
+    pub insert_edges: Vec<&'a EdgeRow>,
+    /// `file_hashes` rows of deleted files.
+    pub delete_hashes: Vec<&'a str>,
+    /// `file_hashes` rows of created, modified and touched files (replacing any stored row of
+    /// the same path).
+    pub upsert_hashes: Vec<&'a FileHashRow>,
+    /// Written when the graph or the skip list changed.
+    pub stats: Option<&'a IndexStats>,
+    /// Further `metadata` keys to set in the same transaction.
+    pub meta: Vec<(&'a str, &'a str)>,
+}
+
+impl Delta<'_> {
+    /// Whether any node or edge changes.
+    pub fn changes_graph(&self) -> bool {
+        !(self.delete_nodes.is_empty()
+            && self.delete_edges.is_empty()
+            && self.insert_nodes.is_empty()
+            && self.insert_edges.is_empty())
+    }
 }
 
 /// The `codebase_stats` values written with every change (`mubase.md` §9.4), as JSON text.
@@ -44,6 +65,7 @@ impl Store {
         hashes: &[FileHashRow],
         stats: &IndexStats,
         index_format: u32,
+        meta: &[(&str, &str)],
     ) -> Result<String> {
         let tx = self
             .conn
@@ -57,6 +79,9 @@ impl Store {
         set_meta_on(&tx, "built_at", &now)?;
         set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
         set_meta_on(&tx, "index_format", &index_format.to_string())?;
+        for (k, v) in meta {
+            set_meta_on(&tx, k, v)?;
+        }
         let generation = new_generation();
         set_meta_on(&tx, GENERATION_KEY, &generation)?;
         tx.commit().ctx("committing the build")?;
@@ -64,109 +89,98 @@ impl Store {
         Ok(generation)
     }
 
-    /// Incremental batch: for each file, delete everything it owns and insert its new rows;
-    /// `touched` only refreshes `size`/`mtime_ns`; then externals are reconciled: those no edge
-    /// targets any more are deleted, and `externals` (new ones, or ones whose properties
-    /// changed) are inserted or updated. One transaction. With `stats` (the graph changed), the
-    /// batch gets a new `metadata.index_generation`, which is returned.
-    pub fn write_files(
-        &mut self,
-        files: &[FileRows],
-        touched: &[FileHashRow],
-        externals: &[NodeRow],
-        stats: Option<&IndexStats>,
-    ) -> Result<Option<String>> {
+    /// Incremental batch: delete the listed rows, insert the new ones, replace the listed
+    /// `file_hashes` rows, then `codebase_stats` and metadata; one transaction. When the graph
+    /// changes the batch gets a new `metadata.index_generation`, which is returned.
+    pub fn write_delta(&mut self, d: &Delta<'_>) -> Result<Option<String>> {
         let tx = self
             .conn
             .transaction()
             .ctx("starting the update transaction")?;
-        if !files.is_empty() {
-            tx.execute_batch("CREATE OR REPLACE TEMP TABLE batch_files (path VARCHAR PRIMARY KEY)")
-                .ctx("preparing the batch")?;
+        let deletes = !(d.delete_nodes.is_empty()
+            && d.delete_edges.is_empty()
+            && d.delete_hashes.is_empty()
+            && d.upsert_hashes.is_empty());
+        if deletes {
+            // Keys to delete go through one temporary table: a semi-join per table instead of
+            // one statement per row.
+            tx.execute_batch(
+                "CREATE TEMP TABLE IF NOT EXISTS mu_batch (kind UTINYINT, key VARCHAR);
+                 DELETE FROM mu_batch;",
+            )
+            .ctx("preparing the batch")?;
             {
-                let mut app = tx.appender("batch_files").ctx("preparing the batch")?;
-                for f in files {
-                    app.append_row([&f.path]).ctx("preparing the batch")?;
+                let mut app = tx.appender("mu_batch").ctx("preparing the batch")?;
+                for id in d.delete_nodes {
+                    app.append_row(params![0u8, id])
+                        .ctx("preparing the batch")?;
+                }
+                for id in d.delete_edges {
+                    app.append_row(params![1u8, id])
+                        .ctx("preparing the batch")?;
+                }
+                for p in d
+                    .delete_hashes
+                    .iter()
+                    .copied()
+                    .chain(d.upsert_hashes.iter().map(|h| h.file_path.as_str()))
+                {
+                    app.append_row(params![2u8, p]).ctx("preparing the batch")?;
                 }
                 app.flush().ctx("preparing the batch")?;
             }
-            // Ownership rules of mubase.md §9.1: `contains` edges by their target's file, other
-            // edges by `properties.owner` or else their source's file.
-            tx.execute_batch(
-                "DELETE FROM edges WHERE id IN (
-                    SELECT e.id FROM edges e
-                    LEFT JOIN nodes s ON s.id = e.source_id
-                    LEFT JOIN nodes t ON t.id = e.target_id
-                    WHERE (e.type = 'contains' AND t.file_path IN (SELECT path FROM batch_files))
-                       OR (e.type <> 'contains' AND coalesce(json_extract_string(e.properties, '$.owner'), s.file_path)
-                           IN (SELECT path FROM batch_files)));
-                 DELETE FROM nodes WHERE type <> 'external' AND file_path IN (SELECT path FROM batch_files);
-                 DELETE FROM file_hashes WHERE file_path IN (SELECT path FROM batch_files);
-                 DROP TABLE batch_files;",
+            if !d.delete_edges.is_empty() {
+                tx.execute(
+                    "DELETE FROM edges WHERE id IN (SELECT key FROM mu_batch WHERE kind = 1)",
+                    [],
+                )
+                .ctx("deleting edges")?;
+            }
+            if !d.delete_nodes.is_empty() {
+                tx.execute(
+                    "DELETE FROM nodes WHERE id IN (SELECT key FROM mu_batch WHERE kind = 0)",
+                    [],
+                )
+                .ctx("deleting nodes")?;
+            }
+            tx.execute(
+                "DELETE FROM file_hashes WHERE file_path IN (SELECT key FROM mu_batch WHERE kind = 2)",
+                [],
             )
-            .ctx("deleting the rows of changed files")?;
-            let nodes: Vec<NodeRow> = files.iter().flat_map(|f| f.nodes.iter().cloned()).collect();
-            let edges: Vec<EdgeRow> = files.iter().flat_map(|f| f.edges.iter().cloned()).collect();
-            let hashes: Vec<FileHashRow> = files.iter().filter_map(|f| f.hash.clone()).collect();
-            append_rows(&tx, &nodes, &edges, &hashes)?;
+            .ctx("deleting file_hashes")?;
+            tx.execute("DELETE FROM mu_batch", [])
+                .ctx("preparing the batch")?;
         }
-        {
-            let mut st = tx
-                .prepare("UPDATE file_hashes SET size = ?, mtime_ns = ? WHERE file_path = ?")
-                .ctx("updating file_hashes")?;
-            for h in touched {
-                st.execute(params![h.size, h.mtime_ns, h.file_path])
-                    .ctx("updating file_hashes")?;
-            }
+        append_rows(
+            &tx,
+            d.insert_nodes.iter().copied(),
+            d.insert_edges.iter().copied(),
+            d.upsert_hashes.iter().copied(),
+        )?;
+        if let Some(stats) = d.stats {
+            write_stats(&tx, stats)?;
         }
-        if !files.is_empty() || !externals.is_empty() {
-            reconcile_externals(&tx, externals)?;
+        for (k, v) in &d.meta {
+            set_meta_on(&tx, k, v)?;
         }
-        let generation = match stats {
-            Some(stats) => {
-                write_stats(&tx, stats)?;
-                set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
-                let g = new_generation();
-                set_meta_on(&tx, GENERATION_KEY, &g)?;
-                Some(g)
-            }
-            None => None,
+        let generation = if d.changes_graph() {
+            set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
+            let g = new_generation();
+            set_meta_on(&tx, GENERATION_KEY, &g)?;
+            Some(g)
+        } else {
+            None
         };
         tx.commit().ctx("committing the update")?;
         Ok(generation)
     }
 }
 
-/// Externals exist iff an edge targets them (`mubase.md` §8.3): drop the orphans, then insert or
-/// update the wanted ones.
-fn reconcile_externals(tx: &Connection, externals: &[NodeRow]) -> Result<()> {
-    tx.execute(
-        "DELETE FROM nodes WHERE type = 'external' AND id NOT IN (SELECT target_id FROM edges)",
-        [],
-    )
-    .ctx("removing unused externals")?;
-    let mut st = tx
-        .prepare(
-            "INSERT INTO nodes (id, type, name, qualified_name, file_path, line_start, line_end, properties, complexity)
-             VALUES (?, 'external', ?, ?, NULL, NULL, NULL, ?, 0)
-             ON CONFLICT (id) DO UPDATE SET properties = excluded.properties",
-        )
-        .ctx("writing externals")?;
-    for n in externals
-        .iter()
-        .filter(|n| n.node_type == NodeType::External)
-    {
-        st.execute(params![n.id, n.name, n.qualified_name, n.properties])
-            .ctx("writing externals")?;
-    }
-    Ok(())
-}
-
-fn append_rows(
+fn append_rows<'a>(
     tx: &Connection,
-    nodes: &[NodeRow],
-    edges: &[EdgeRow],
-    hashes: &[FileHashRow],
+    nodes: impl IntoIterator<Item = &'a NodeRow>,
+    edges: impl IntoIterator<Item = &'a EdgeRow>,
+    hashes: impl IntoIterator<Item = &'a FileHashRow>,
 ) -> Result<()> {
     {
         // Column names are explicit so MU-Rs's extra trailing columns get their defaults.
