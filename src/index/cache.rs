@@ -251,9 +251,14 @@ fn get_varint(bytes: &[u8], pos: &mut usize) -> Option<u64> {
 
 impl RowSetOut {
     fn from_set(set: &RowSet) -> RowSetOut {
-        let mut ids = Vec::new();
+        let mut ids = Vec::with_capacity(set.text_len() / 3);
         let mut prev: &str = "";
-        for id in &set.ids {
+        let mut table: Vec<String> = Vec::new();
+        let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+        let mut owners = Vec::with_capacity(set.len());
+        let mut digests = Vec::with_capacity(set.len());
+        for i in 0..set.len() {
+            let id = set.id(i);
             let shared = prev
                 .bytes()
                 .zip(id.bytes())
@@ -268,24 +273,19 @@ impl RowSetOut {
             put_varint(&mut ids, (id.len() - shared) as u64);
             ids.extend_from_slice(&id.as_bytes()[shared..]);
             prev = id;
-        }
-        let mut table: Vec<String> = Vec::new();
-        let mut index: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
-        let owners = set
-            .owners
-            .iter()
-            .map(|o| match o {
+            digests.push(set.digest(i));
+            owners.push(match set.owner(i) {
                 None => 0,
                 Some(o) => *index.entry(o).or_insert_with(|| {
                     table.push(o.to_string());
                     table.len() as u32
                 }),
-            })
-            .collect();
+            });
+        }
         RowSetOut {
             ids,
-            count: set.ids.len() as u64,
-            digests: set.digests.clone(),
+            count: set.len() as u64,
+            digests,
             owner_table: table,
             owners,
         }
@@ -296,39 +296,34 @@ impl RowSetOut {
         if self.digests.len() != n || self.owners.len() != n {
             return None;
         }
-        let mut ids: Vec<Box<str>> = Vec::with_capacity(n);
-        let mut pos = 0;
-        let mut prev = String::new();
-        for _ in 0..n {
-            let shared = get_varint(&self.ids, &mut pos)? as usize;
-            let len = get_varint(&self.ids, &mut pos)? as usize;
-            let suffix = self.ids.get(pos..pos.checked_add(len)?)?;
-            pos += len;
-            prev.truncate(shared.min(prev.len()));
-            if prev.len() != shared {
-                return None;
-            }
-            prev.push_str(std::str::from_utf8(suffix).ok()?);
-            ids.push(prev.as_str().into());
-        }
         let table: Vec<Arc<str>> = self
             .owner_table
             .iter()
             .map(|s| Arc::from(s.as_str()))
             .collect();
-        let owners = self
-            .owners
-            .iter()
-            .map(|&o| match o {
-                0 => Some(None),
-                o => table.get(o as usize - 1).cloned().map(Some),
-            })
-            .collect::<Option<Vec<_>>>()?;
-        Some(RowSet {
-            ids,
-            digests: self.digests,
-            owners,
-        })
+        let mut set = RowSet::with_capacity(n, self.ids.len() * 3);
+        let mut pos = 0;
+        let mut prev = String::new();
+        for k in 0..n {
+            let shared = get_varint(&self.ids, &mut pos)? as usize;
+            let len = get_varint(&self.ids, &mut pos)? as usize;
+            let suffix = self.ids.get(pos..pos.checked_add(len)?)?;
+            pos += len;
+            if shared > prev.len() || !prev.is_char_boundary(shared) {
+                return None;
+            }
+            prev.truncate(shared);
+            prev.push_str(std::str::from_utf8(suffix).ok()?);
+            if k > 0 && set.id(k - 1) >= prev.as_str() {
+                return None;
+            }
+            let owner = match self.owners[k] {
+                0 => None,
+                o => Some(table.get(o as usize - 1)?.clone()),
+            };
+            set.push(&prev, self.digests[k], owner);
+        }
+        Some(set)
     }
 }
 

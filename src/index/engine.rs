@@ -525,9 +525,11 @@ impl Engine {
         let (nd, ed) = self
             .pool
             .install(|| rows::digests(&graph.nodes, &graph.edges));
+        let (nh_counts, eh_counts) = (nd.type_counts, ed.type_counts);
         let old = self.stored_rows()?;
-        let diff = rows::diff(&old, &graph.nodes, &graph.edges, &nd, &ed);
-        drop(old);
+        let mut diff = self
+            .pool
+            .install(|| rows::diff(&old, &graph.nodes, &graph.edges, nd, ed));
         phase_ms.insert("diff", t_diff.elapsed().as_millis() as u64);
         let t_write = Instant::now();
         let files_changed = if full {
@@ -536,7 +538,11 @@ impl Engine {
             batch.created.len() + batch.modified.len()
         };
         let mut summary = self.summary_base(mode, &batch, files_changed);
-        fill_counts_from_graph(&mut summary, &graph);
+        let counts = GraphCounts {
+            nodes: [0, 1, 2, 3].map(|i| nh_counts[i]),
+            edges: eh_counts,
+        };
+        fill_counts(&mut summary, &counts);
         summary.unresolved_imports = graph.unresolved_imports;
         let built_at = if full {
             None
@@ -548,7 +554,14 @@ impl Engine {
             .as_ref()
             .map(|b| b.skipped.values().cloned().collect())
             .unwrap_or_default();
-        let stats = self.make_stats(&graph, &summary, &skipped_list, built_at, elapsed());
+        let stats = self.make_stats(
+            &graph,
+            &counts,
+            &summary,
+            &skipped_list,
+            built_at,
+            elapsed(),
+        );
         let generation = if full {
             let hashes: Vec<FileHashRow> = self.files.values().map(|e| e.hash.clone()).collect();
             Some(self.store.write_full(
@@ -590,13 +603,22 @@ impl Engine {
         phase_ms.insert("write", t_write.elapsed().as_millis() as u64);
         self.format_ok = true;
         self.config_hash = Some(config_hash);
-        summary.changes = diff.changes.clone();
-        if let Some(g) = generation {
-            self.generation = Some(g.clone());
-            let ResolvedGraph { nodes, edges, .. } = graph;
-            self.rows = Some(StoredRows::after(g, &nodes, &edges, nd, ed, diff));
-            self.cache_dirty = true;
-        }
+        summary.changes = std::mem::take(&mut diff.changes);
+        let old = match generation {
+            Some(g) => {
+                self.generation = Some(g.clone());
+                self.rows = Some(diff.rows_after(g));
+                self.cache_dirty = true;
+                Some(old)
+            }
+            // Nothing changed in the graph: the stored rows are what they were.
+            None => {
+                self.rows = Some(old);
+                None
+            }
+        };
+        // Freeing the graph of a large project takes tens of milliseconds: not on this path.
+        std::thread::spawn(move || drop((graph, old)));
         if full || batch.content_changed() {
             self.cache_dirty = true;
         }
@@ -852,6 +874,7 @@ impl Engine {
     fn make_stats(
         &self,
         graph: &ResolvedGraph,
+        counts: &GraphCounts,
         summary: &IndexSummary,
         skipped: &[Skipped],
         built_at: Option<String>,
@@ -906,7 +929,7 @@ impl Engine {
         });
         IndexStats {
             languages,
-            graph: graph.graph_stats(),
+            graph: counts.json(),
             index: index.to_string(),
         }
     }
@@ -1042,27 +1065,43 @@ fn read_config(root: &Path, files: &[String]) -> ProjectConfig {
     ProjectConfig { files: out }
 }
 
-fn fill_counts_from_graph(summary: &mut IndexSummary, graph: &ResolvedGraph) {
-    for t in NodeType::ALL {
-        summary.nodes_by_type.insert(t.as_str(), 0);
+/// Rows per node and edge type, in `NodeType::ALL` / `EdgeType::ALL` order.
+struct GraphCounts {
+    nodes: [u64; 4],
+    edges: [u64; 5],
+}
+
+impl GraphCounts {
+    /// `codebase_stats.graph` (`mubase.md` §9.4), as [`ResolvedGraph::graph_stats`] writes it,
+    /// from one pass over the rows instead of one per type.
+    fn json(&self) -> String {
+        let nodes: Vec<String> = NodeType::ALL
+            .iter()
+            .zip(self.nodes)
+            .map(|(t, n)| format!("\"{}\":{n}", t.as_str()))
+            .collect();
+        let edges: Vec<String> = EdgeType::ALL
+            .iter()
+            .zip(self.edges)
+            .map(|(t, n)| format!("\"{}\":{n}", t.as_str()))
+            .collect();
+        format!(
+            "{{\"nodes\":{{{}}},\"edges\":{{{}}}}}",
+            nodes.join(","),
+            edges.join(",")
+        )
     }
-    for t in EdgeType::ALL {
-        summary.edges_by_type.insert(t.as_str(), 0);
+}
+
+fn fill_counts(summary: &mut IndexSummary, counts: &GraphCounts) {
+    for (t, n) in NodeType::ALL.iter().zip(counts.nodes) {
+        summary.nodes_by_type.insert(t.as_str(), n);
     }
-    for n in &graph.nodes {
-        *summary
-            .nodes_by_type
-            .entry(n.node_type.as_str())
-            .or_insert(0) += 1;
+    for (t, n) in EdgeType::ALL.iter().zip(counts.edges) {
+        summary.edges_by_type.insert(t.as_str(), n);
     }
-    for e in &graph.edges {
-        *summary
-            .edges_by_type
-            .entry(e.edge_type.as_str())
-            .or_insert(0) += 1;
-    }
-    summary.node_count = graph.nodes.len() as u64;
-    summary.edge_count = graph.edges.len() as u64;
+    summary.node_count = counts.nodes.iter().sum();
+    summary.edge_count = counts.edges.iter().sum();
 }
 
 fn fill_counts_from_store(summary: &mut IndexSummary, counts: &crate::store::GraphCounts) {
@@ -1076,4 +1115,47 @@ fn fill_counts_from_store(summary: &mut IndexSummary, counts: &crate::store::Gra
     }
     summary.node_count = counts.node_total();
     summary.edge_count = counts.edge_total();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::model::{EdgeRow, NodeRow};
+
+    #[test]
+    fn graph_counts_json_is_graph_stats() {
+        let node = |id: &str, t: NodeType| NodeRow {
+            id: id.into(),
+            node_type: t,
+            name: id.into(),
+            qualified_name: None,
+            file_path: None,
+            line_start: None,
+            line_end: None,
+            properties: "{}".into(),
+            complexity: 0,
+        };
+        let graph = ResolvedGraph {
+            nodes: vec![
+                node("a", NodeType::Module),
+                node("b", NodeType::Function),
+                node("c", NodeType::Function),
+                node("d", NodeType::External),
+            ],
+            edges: vec![EdgeRow {
+                id: "e".into(),
+                source_id: "a".into(),
+                target_id: "b".into(),
+                edge_type: EdgeType::Uses,
+                properties: "{}".into(),
+            }],
+            unresolved_imports: 0,
+        };
+        let (nh, eh) = rows::digests(&graph.nodes, &graph.edges);
+        let counts = GraphCounts {
+            nodes: [0, 1, 2, 3].map(|i| nh.type_counts[i]),
+            edges: eh.type_counts,
+        };
+        assert_eq!(counts.json(), graph.graph_stats());
+    }
 }

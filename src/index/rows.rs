@@ -11,25 +11,65 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
-use xxhash_rust::xxh3::xxh3_64_with_seed;
+use xxhash_rust::xxh3::xxh3_64;
 
 use crate::index::model::{EdgeRow, EdgeType, NodeRow, NodeType};
 
-/// The rows of one table the database holds, sorted by id.
+/// The rows of one table the database holds, sorted by id. Ids are kept back to back in one
+/// buffer: the merge join walks them in order, so they should be contiguous in memory.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowSet {
-    pub ids: Vec<Box<str>>,
-    pub digests: Vec<u64>,
+    text: String,
+    /// End offset in `text` of each id.
+    ends: Vec<usize>,
+    /// xxh3 of each id: the merge join compares these before it compares ids.
+    id_hashes: Vec<u64>,
+    digests: Vec<u64>,
     /// Owning file (`None` for externals and rows without an owner).
-    pub owners: Vec<Option<Arc<str>>>,
+    owners: Vec<Option<Arc<str>>>,
 }
 
 impl RowSet {
+    pub fn with_capacity(rows: usize, bytes: usize) -> RowSet {
+        RowSet {
+            text: String::with_capacity(bytes),
+            ends: Vec::with_capacity(rows),
+            id_hashes: Vec::with_capacity(rows),
+            digests: Vec::with_capacity(rows),
+            owners: Vec::with_capacity(rows),
+        }
+    }
+    /// Append a row; ids must come in increasing order.
+    pub fn push(&mut self, id: &str, digest: u64, owner: Option<Arc<str>>) {
+        self.push_hashed(id, id_hash(id), digest, owner);
+    }
+    fn push_hashed(&mut self, id: &str, id_hash: u64, digest: u64, owner: Option<Arc<str>>) {
+        debug_assert!(self.is_empty() || self.id(self.len() - 1) < id);
+        self.text.push_str(id);
+        self.ends.push(self.text.len());
+        self.id_hashes.push(id_hash);
+        self.digests.push(digest);
+        self.owners.push(owner);
+    }
     pub fn len(&self) -> usize {
-        self.ids.len()
+        self.ends.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
+        self.ends.is_empty()
+    }
+    pub fn id(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.text[start..self.ends[i]]
+    }
+    pub fn digest(&self, i: usize) -> u64 {
+        self.digests[i]
+    }
+    pub fn owner(&self, i: usize) -> Option<&Arc<str>> {
+        self.owners[i].as_ref()
+    }
+    /// Total length of the ids in bytes.
+    pub fn text_len(&self) -> usize {
+        self.text.len()
     }
 }
 
@@ -73,42 +113,49 @@ impl ChangeSummary {
 
 const NONE_MARK: u64 = 0x9e37_79b9_7f4a_7c15;
 
-fn mix_str(h: u64, s: &str) -> u64 {
-    xxh3_64_with_seed(s.as_bytes(), h)
+/// Fold one field hash into a row digest (a bijection of `h` for a given field hash, so
+/// changing one field always changes the digest).
+#[inline]
+fn mix(h: u64, v: u64) -> u64 {
+    (h ^ v).wrapping_mul(0x9e37_79b9_7f4a_7c15).rotate_left(29)
 }
 
-fn mix_opt_str(h: u64, s: Option<&str>) -> u64 {
-    match s {
-        Some(s) => xxh3_64_with_seed(s.as_bytes(), h.rotate_left(7)),
-        None => h.rotate_left(13) ^ NONE_MARK,
-    }
+#[inline]
+fn h_str(s: &str) -> u64 {
+    // Unseeded: a seeded xxh3 derives a secret per call for long inputs.
+    xxh3_64(s.as_bytes())
 }
 
-fn mix_opt_i32(h: u64, v: Option<i32>) -> u64 {
-    match v {
-        Some(v) => xxh3_64_with_seed(&v.to_le_bytes(), h.rotate_left(3)),
-        None => h.rotate_left(17) ^ NONE_MARK,
-    }
+#[inline]
+fn h_opt_str(s: Option<&str>) -> u64 {
+    s.map_or(NONE_MARK, |s| h_str(s).rotate_left(1))
+}
+
+#[inline]
+fn h_opt_i32(v: Option<i32>) -> u64 {
+    v.map_or(NONE_MARK.rotate_left(7), |v| {
+        u64::from(v as u32) | (1 << 40)
+    })
 }
 
 /// Digest of every column of a node but its id.
 pub fn node_digest(n: &NodeRow) -> u64 {
-    let mut h = xxh3_64_with_seed(n.node_type.as_str().as_bytes(), 1);
-    h = mix_str(h, &n.name);
-    h = mix_opt_str(h, n.qualified_name.as_deref());
-    h = mix_opt_str(h, n.file_path.as_deref());
-    h = mix_opt_i32(h, n.line_start);
-    h = mix_opt_i32(h, n.line_end);
-    h = mix_str(h, &n.properties);
-    xxh3_64_with_seed(&n.complexity.to_le_bytes(), h)
+    let mut h = n.node_type as u64 + 1;
+    h = mix(h, h_str(&n.name));
+    h = mix(h, h_opt_str(n.qualified_name.as_deref()));
+    h = mix(h, h_opt_str(n.file_path.as_deref()));
+    h = mix(h, h_opt_i32(n.line_start));
+    h = mix(h, h_opt_i32(n.line_end));
+    h = mix(h, h_str(&n.properties));
+    mix(h, u64::from(n.complexity as u32))
 }
 
 /// Digest of every column of an edge but its id.
 pub fn edge_digest(e: &EdgeRow) -> u64 {
-    let mut h = xxh3_64_with_seed(e.edge_type.as_str().as_bytes(), 2);
-    h = mix_str(h, &e.source_id);
-    h = mix_str(h, &e.target_id);
-    mix_str(h, &e.properties)
+    let mut h = e.edge_type as u64 + 101;
+    h = mix(h, h_str(&e.source_id));
+    h = mix(h, h_str(&e.target_id));
+    mix(h, h_str(&e.properties))
 }
 
 /// Shares one `Arc<str>` per owning file.
@@ -166,22 +213,66 @@ pub fn edge_owner(nodes: &[NodeRow], e: &EdgeRow) -> Option<String> {
     node_file(nodes, &e.source_id).map(str::to_string)
 }
 
-/// Digests of every row, computed in parallel (call inside the engine's pool).
-pub fn digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> (Vec<u64>, Vec<u64>) {
+pub fn id_hash(id: &str) -> u64 {
+    xxh3_64(id.as_bytes())
+}
+
+/// Per-row hashes of one table of a new graph: of the id, and of the other columns; and the
+/// number of rows of each type (index = position in `NodeType::ALL` / `EdgeType::ALL`), counted
+/// in the same pass over the rows.
+#[derive(Debug, Default)]
+pub struct Hashes {
+    ids: Vec<u64>,
+    digests: Vec<u64>,
+    pub type_counts: [u64; 5],
+}
+
+fn table_hashes<T: Sync>(
+    rows: &[T],
+    id: impl Fn(&T) -> &str + Sync + Send,
+    digest: impl Fn(&T) -> u64 + Sync + Send,
+    type_index: impl Fn(&T) -> usize + Sync + Send,
+) -> Hashes {
+    let (ids, rest): (Vec<u64>, Vec<(u64, u8)>) = rows
+        .par_iter()
+        .with_min_len(1024)
+        .map(|r| (id_hash(id(r)), (digest(r), type_index(r) as u8)))
+        .unzip();
+    let mut type_counts = [0u64; 5];
+    let digests = rest
+        .into_iter()
+        .map(|(d, t)| {
+            type_counts[usize::from(t).min(4)] += 1;
+            d
+        })
+        .collect();
+    Hashes {
+        ids,
+        digests,
+        type_counts,
+    }
+}
+
+/// Hashes of every row, computed in parallel (call inside the engine's pool).
+pub fn digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> (Hashes, Hashes) {
+    let node_index = |n: &NodeRow| NodeType::ALL.iter().position(|t| *t == n.node_type);
+    let edge_index = |e: &EdgeRow| EdgeType::ALL.iter().position(|t| *t == e.edge_type);
     rayon::join(
         || {
-            nodes
-                .par_iter()
-                .with_min_len(512)
-                .map(node_digest)
-                .collect()
+            table_hashes(
+                nodes,
+                |n| n.id.as_str(),
+                node_digest,
+                |n| node_index(n).unwrap_or(3),
+            )
         },
         || {
-            edges
-                .par_iter()
-                .with_min_len(512)
-                .map(edge_digest)
-                .collect()
+            table_hashes(
+                edges,
+                |e| e.id.as_str(),
+                edge_digest,
+                |e| edge_index(e).unwrap_or(0),
+            )
         },
     )
 }
@@ -189,18 +280,7 @@ pub fn digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> (Vec<u64>, Vec<u64>) {
 /// [`StoredRows`] of a whole graph (rows sorted by id), e.g. read back from the database.
 pub fn stored_rows(nodes: &[NodeRow], edges: &[EdgeRow], generation: String) -> StoredRows {
     let (nd, ed) = digests(nodes, edges);
-    let diff = diff(&StoredRows::default(), nodes, edges, &nd, &ed);
-    let mut rows = StoredRows {
-        generation,
-        ..StoredRows::default()
-    };
-    rows.nodes.ids = nodes.iter().map(|n| n.id.as_str().into()).collect();
-    rows.nodes.digests = nd;
-    rows.nodes.owners = diff.node_owners;
-    rows.edges.ids = edges.iter().map(|e| e.id.as_str().into()).collect();
-    rows.edges.digests = ed;
-    rows.edges.owners = diff.edge_owners;
-    rows
+    diff(&StoredRows::default(), nodes, edges, nd, ed).rows_after(generation)
 }
 
 /// The row-level difference between the stored rows and a new graph.
@@ -212,76 +292,102 @@ pub struct Diff {
     /// Ids to delete (removed or modified).
     pub delete_nodes: Vec<String>,
     pub delete_edges: Vec<String>,
-    /// Owner of every new row (index-aligned with the new nodes / edges).
-    pub node_owners: Vec<Option<Arc<str>>>,
-    pub edge_owners: Vec<Option<Arc<str>>>,
+    /// The rows of the new graph, as they will be stored.
+    nodes: RowSet,
+    edges: RowSet,
     pub changes: ChangeSummary,
 }
 
-/// One table's merge join. `owner_of(i)` computes the owner of new row `i` (only called for
-/// rows that are added or modified: an unchanged row keeps its owner, since the owning file is
-/// part of the ids and columns compared).
-#[allow(clippy::too_many_arguments)]
+impl Diff {
+    /// The stored rows once this diff is written, as generation `generation`.
+    pub fn rows_after(self, generation: String) -> StoredRows {
+        StoredRows {
+            generation,
+            nodes: self.nodes,
+            edges: self.edges,
+        }
+    }
+}
+
+/// Where one table's merge join puts its results.
+struct Out<'d> {
+    insert: &'d mut Vec<usize>,
+    delete: &'d mut Vec<String>,
+    added: &'d mut Vec<String>,
+    removed: &'d mut Vec<String>,
+    modified: &'d mut Vec<String>,
+    files: &'d mut BTreeSet<Arc<str>>,
+}
+
+/// One table's merge join of the stored rows with the new rows (`new_id(j)`, `digests`),
+/// producing the new [`RowSet`]. `owner_of(j)` computes the owner of new row `j`; it is only
+/// called for added or modified rows: an unchanged row keeps its owner, since the owning file
+/// follows from its id and columns.
 fn merge<'a>(
     old: &RowSet,
-    new_ids: &[&'a str],
-    new_digests: &[u64],
+    count: usize,
+    new_id: impl Fn(usize) -> &'a str,
+    hashes: &Hashes,
     mut owner_of: impl FnMut(usize) -> Option<Arc<str>>,
-    insert: &mut Vec<usize>,
-    delete: &mut Vec<String>,
-    added: &mut Vec<String>,
-    removed: &mut Vec<String>,
-    modified: &mut Vec<String>,
-    files: &mut BTreeSet<Arc<str>>,
-) -> Vec<Option<Arc<str>>> {
-    let mut owners = Vec::with_capacity(new_ids.len());
+    out: Out<'_>,
+) -> RowSet {
+    let bytes = old.text_len() + old.text_len() / 16 + 1024;
+    let mut rows = RowSet::with_capacity(count, bytes);
     let (mut i, mut j) = (0, 0);
-    let mut note = |o: &Option<Arc<str>>| {
+    let files = out.files;
+    let mut note = |o: Option<&Arc<str>>| {
         if let Some(o) = o {
             if !files.contains(o) {
                 files.insert(Arc::clone(o));
             }
         }
     };
-    while i < old.ids.len() || j < new_ids.len() {
-        let ord = match (old.ids.get(i), new_ids.get(j)) {
-            (Some(a), Some(b)) => (**a).cmp(*b),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            (None, _) => std::cmp::Ordering::Greater,
+    while i < old.len() || j < count {
+        let ord = if i == old.len() {
+            std::cmp::Ordering::Greater
+        } else if j == count {
+            std::cmp::Ordering::Less
+        } else if old.id_hashes[i] == hashes.ids[j] {
+            // Equal ids (a 64-bit collision between neighbours of a merge is not a concern):
+            // the common case compares no strings.
+            std::cmp::Ordering::Equal
+        } else {
+            old.id(i).cmp(new_id(j))
         };
+        let digests = &hashes.digests;
         match ord {
             std::cmp::Ordering::Less => {
-                note(&old.owners[i]);
-                removed.push(old.ids[i].to_string());
-                delete.push(old.ids[i].to_string());
+                note(old.owner(i));
+                out.removed.push(old.id(i).to_string());
+                out.delete.push(old.id(i).to_string());
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 let o = owner_of(j);
-                note(&o);
-                owners.push(o);
-                added.push(new_ids[j].to_string());
-                insert.push(j);
+                note(o.as_ref());
+                out.added.push(new_id(j).to_string());
+                out.insert.push(j);
+                rows.push_hashed(new_id(j), hashes.ids[j], digests[j], o);
                 j += 1;
             }
             std::cmp::Ordering::Equal => {
-                if old.digests[i] == new_digests[j] {
-                    owners.push(old.owners[i].clone());
+                if old.digest(i) == digests[j] {
+                    rows.push_hashed(old.id(i), hashes.ids[j], digests[j], old.owner(i).cloned());
                 } else {
                     let o = owner_of(j);
-                    note(&old.owners[i]);
-                    note(&o);
-                    owners.push(o);
-                    modified.push(new_ids[j].to_string());
-                    delete.push(new_ids[j].to_string());
-                    insert.push(j);
+                    note(old.owner(i));
+                    note(o.as_ref());
+                    out.modified.push(new_id(j).to_string());
+                    out.delete.push(new_id(j).to_string());
+                    out.insert.push(j);
+                    rows.push_hashed(new_id(j), hashes.ids[j], digests[j], o);
                 }
                 i += 1;
                 j += 1;
             }
         }
     }
-    owners
+    rows
 }
 
 /// Diff the stored rows against a new graph (nodes and edges sorted by id, with their digests).
@@ -289,97 +395,82 @@ pub fn diff(
     old: &StoredRows,
     nodes: &[NodeRow],
     edges: &[EdgeRow],
-    node_digests: &[u64],
-    edge_digests: &[u64],
+    node_hashes: Hashes,
+    edge_hashes: Hashes,
 ) -> Diff {
     let mut d = Diff::default();
-    let mut files = BTreeSet::new();
-    let mut interner = Interner::default();
-    let node_ids: Vec<&str> = nodes.iter().map(|n| n.id.as_str()).collect();
-    d.node_owners = merge(
-        &old.nodes,
-        &node_ids,
-        node_digests,
-        |i| node_owner(&nodes[i]).map(|f| interner.get(f)),
-        &mut d.insert_nodes,
-        &mut d.delete_nodes,
-        &mut d.changes.added_nodes,
-        &mut d.changes.removed_nodes,
-        &mut d.changes.modified_nodes,
-        &mut files,
+    let (mut node_files, mut edge_files) = (BTreeSet::new(), BTreeSet::new());
+    let Diff {
+        insert_nodes,
+        insert_edges,
+        delete_nodes,
+        delete_edges,
+        changes,
+        ..
+    } = &mut d;
+    // The two tables are independent: merge them in parallel (inside the engine's pool).
+    let (node_rows, edge_rows) = rayon::join(
+        || {
+            let mut interner = Interner::default();
+            merge(
+                &old.nodes,
+                nodes.len(),
+                |i| nodes[i].id.as_str(),
+                &node_hashes,
+                |i| node_owner(&nodes[i]).map(|f| interner.get(f)),
+                Out {
+                    insert: insert_nodes,
+                    delete: delete_nodes,
+                    added: &mut changes.added_nodes,
+                    removed: &mut changes.removed_nodes,
+                    modified: &mut changes.modified_nodes,
+                    files: &mut node_files,
+                },
+            )
+        },
+        || {
+            let mut interner = Interner::default();
+            // Consecutive edges mostly share their source: remember the last lookup.
+            let mut last: Option<(&str, Option<Arc<str>>)> = None;
+            let owner_of_edge = |i: usize| -> Option<Arc<str>> {
+                let e: &EdgeRow = &edges[i];
+                if e.edge_type == EdgeType::Contains {
+                    return node_file(nodes, &e.target_id).map(|f| interner.get(f));
+                }
+                if let Some(o) = owner_prop(&e.properties) {
+                    return Some(Arc::from(o.as_str()));
+                }
+                if let Some((src, o)) = &last {
+                    if *src == e.source_id {
+                        return o.clone();
+                    }
+                }
+                let o = node_file(nodes, &e.source_id).map(|f| interner.get(f));
+                last = Some((e.source_id.as_str(), o.clone()));
+                o
+            };
+            merge(
+                &old.edges,
+                edges.len(),
+                |i| edges[i].id.as_str(),
+                &edge_hashes,
+                owner_of_edge,
+                Out {
+                    insert: insert_edges,
+                    delete: delete_edges,
+                    added: &mut changes.added_edges,
+                    removed: &mut changes.removed_edges,
+                    modified: &mut changes.modified_edges,
+                    files: &mut edge_files,
+                },
+            )
+        },
     );
-    drop(node_ids);
-    let edge_ids: Vec<&str> = edges.iter().map(|e| e.id.as_str()).collect();
-    // Consecutive edges mostly share their source: remember the last lookup.
-    let mut last: Option<(&str, Option<Arc<str>>)> = None;
-    let mut owner_of_edge = |i: usize| -> Option<Arc<str>> {
-        let e: &EdgeRow = &edges[i];
-        if e.edge_type == EdgeType::Contains {
-            return node_file(nodes, &e.target_id).map(|f| interner.get(f));
-        }
-        if let Some(o) = owner_prop(&e.properties) {
-            return Some(Arc::from(o.as_str()));
-        }
-        if let Some((src, o)) = &last {
-            if *src == e.source_id {
-                return o.clone();
-            }
-        }
-        let o = node_file(nodes, &e.source_id).map(|f| interner.get(f));
-        last = Some((e.source_id.as_str(), o.clone()));
-        o
-    };
-    d.edge_owners = merge(
-        &old.edges,
-        &edge_ids,
-        edge_digests,
-        &mut owner_of_edge,
-        &mut d.insert_edges,
-        &mut d.delete_edges,
-        &mut d.changes.added_edges,
-        &mut d.changes.removed_edges,
-        &mut d.changes.modified_edges,
-        &mut files,
-    );
-    d.changes.changed_files = files.iter().map(|f| f.to_string()).collect();
-    for v in [
-        &mut d.changes.added_nodes,
-        &mut d.changes.removed_nodes,
-        &mut d.changes.modified_nodes,
-        &mut d.changes.added_edges,
-        &mut d.changes.removed_edges,
-        &mut d.changes.modified_edges,
-    ] {
-        // Merged in id order already; kept explicit for the contract.
-        debug_assert!(v.windows(2).all(|w| w[0] < w[1]));
-    }
+    node_files.extend(edge_files);
+    d.changes.changed_files = node_files.iter().map(|f| f.to_string()).collect();
+    d.nodes = node_rows;
+    d.edges = edge_rows;
     d
-}
-
-impl StoredRows {
-    /// The rows after `diff` was written: ids of the new graph, their digests and owners.
-    pub fn after(
-        generation: String,
-        nodes: &[NodeRow],
-        edges: &[EdgeRow],
-        node_digests: Vec<u64>,
-        edge_digests: Vec<u64>,
-        diff: Diff,
-    ) -> StoredRows {
-        StoredRows {
-            generation,
-            nodes: RowSet {
-                ids: nodes.iter().map(|n| n.id.as_str().into()).collect(),
-                digests: node_digests,
-                owners: diff.node_owners,
-            },
-            edges: RowSet {
-                ids: edges.iter().map(|e| e.id.as_str().into()).collect(),
-                digests: edge_digests,
-                owners: diff.edge_owners,
-            },
-        }
-    }
 }
 
 #[cfg(test)]
@@ -421,8 +512,8 @@ mod tests {
             edge("mod:b.py", EdgeType::Contains, "fn:b.py:g", "{}"),
         ];
         let old = stored_rows(&old_nodes, &old_edges, "g1".into());
-        assert_eq!(old.edges.owners[0].as_deref(), Some("a.py"));
-        assert_eq!(old.edges.owners[1].as_deref(), Some("b.py"));
+        assert_eq!(old.edges.owner(0).map(|o| &**o), Some("a.py"));
+        assert_eq!(old.edges.owner(1).map(|o| &**o), Some("b.py"));
 
         let new_nodes = vec![
             node("fn:a.py:f", "a.py", "{\"x\":1}"),
@@ -435,7 +526,7 @@ mod tests {
             "{\"line\":2}",
         )];
         let (nd, ed) = digests(&new_nodes, &new_edges);
-        let d = diff(&old, &new_nodes, &new_edges, &nd, &ed);
+        let d = diff(&old, &new_nodes, &new_edges, nd, ed);
         assert_eq!(
             d.changes,
             ChangeSummary {
@@ -452,8 +543,9 @@ mod tests {
         assert_eq!(d.delete_nodes, vec!["fn:a.py:f", "fn:b.py:g"]);
 
         let (nd2, ed2) = digests(&new_nodes, &new_edges);
-        let after = StoredRows::after("g2".into(), &new_nodes, &new_edges, nd, ed, d);
-        let again = diff(&after, &new_nodes, &new_edges, &nd2, &ed2);
+        let after = d.rows_after("g2".into());
+        assert_eq!(after, stored_rows(&new_nodes, &new_edges, "g2".into()));
+        let again = diff(&after, &new_nodes, &new_edges, nd2, ed2);
         assert!(again.changes.is_empty());
         assert!(again.insert_nodes.is_empty() && again.delete_edges.is_empty());
     }
