@@ -3,11 +3,13 @@
 //! of the stored rows ([`StoredRows`]), so it diffs a new graph without reading the old one back
 //! from DuckDB.
 //!
-//! Layout (little endian): a fixed preamble (magic, codec version, `index_format`, builder id,
-//! header length and checksum), the header (per file: path, content hash, language, line count,
-//! parse error figures and where its facts are), then the body (each file's facts encoded with
-//! bincode, then the stored rows, ids front-coded) and the body's checksum. An engine reads the
-//! header when it opens (a few hundred KB at most) and the body only when it has to resolve.
+//! Layout (little endian): a preamble (magic, codec version, `index_format`, builder id); the
+//! body (each file's facts encoded with bincode, then the stored rows, ids front-coded); the
+//! header (per file: path, content hash, language, line count, parse error figures and where
+//! its facts are in the body; the body's length and checksum); a trailer with the header's
+//! length and checksum. An engine reads the header when it opens (a few hundred KB at most) and
+//! the body only when it has to resolve. Writing streams the body, so the encoded facts are
+//! never all in memory.
 //!
 //! Safe to delete: missing facts mean re-parsing; missing or stale rows (their generation differs
 //! from `metadata.index_generation`, e.g. after a crash between commit and save) mean reading the
@@ -115,6 +117,7 @@ fn hash(bytes: &[u8]) -> u64 {
 
 /// Open the cache and read its header; `None` when absent, of another build or damaged.
 pub fn open(dir: &Path) -> Option<CacheFile> {
+    use std::io::{Seek, SeekFrom};
     let mut file = File::open(cache_path(dir)).ok()?;
     let mut pre = [0u8; 8 + 4 + 4 + 4];
     file.read_exact(&mut pre).ok()?;
@@ -133,22 +136,25 @@ pub fn open(dir: &Path) -> Option<CacheFile> {
     if builder != build_id().as_bytes() {
         return None;
     }
-    let mut lens = [0u8; 16];
-    file.read_exact(&mut lens).ok()?;
-    let header_len = u64::from_le_bytes(lens[..8].try_into().ok()?);
-    let header_hash = u64::from_le_bytes(lens[8..].try_into().ok()?);
+    let body_start = (20 + builder_len) as u64;
     let file_len = file.metadata().ok()?.len();
-    if header_len > file_len {
+    file.seek(SeekFrom::Start(file_len.checked_sub(16)?)).ok()?;
+    let mut trailer = [0u8; 16];
+    file.read_exact(&mut trailer).ok()?;
+    let header_len = u64::from_le_bytes(trailer[..8].try_into().ok()?);
+    let header_hash = u64::from_le_bytes(trailer[8..].try_into().ok()?);
+    let header_start = file_len.checked_sub(16)?.checked_sub(header_len)?;
+    if header_start < body_start {
         return None;
     }
+    file.seek(SeekFrom::Start(header_start)).ok()?;
     let mut hbytes = vec![0u8; header_len as usize];
     file.read_exact(&mut hbytes).ok()?;
     if hash(&hbytes) != header_hash {
         return None;
     }
     let header: Header = decode(&hbytes)?;
-    let body_start = (20 + builder_len + 16) as u64 + header_len;
-    if body_start.checked_add(header.body_len)? != file_len {
+    if body_start.checked_add(header.body_len)? != header_start {
         return None;
     }
     Some(CacheFile {
@@ -349,24 +355,47 @@ pub fn save(dir: &Path, entries: &[EntryIn<'_>], rows: Option<&StoredRows>) -> s
         }
         b.create(dir)?;
     }
-    let blobs: Vec<Vec<u8>> = entries
-        .par_iter()
-        .map(|e| encode(e.facts).unwrap_or_default())
-        .collect();
+    let tmp = dir.join(format!(".facts-v{INDEX_FORMAT}.bin.tmp"));
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut w = std::io::BufWriter::with_capacity(1 << 20, opts.open(&tmp)?);
+    let builder = build_id();
+    w.write_all(MAGIC)?;
+    w.write_all(&CODEC_VERSION.to_le_bytes())?;
+    w.write_all(&INDEX_FORMAT.to_le_bytes())?;
+    w.write_all(&(builder.len() as u32).to_le_bytes())?;
+    w.write_all(builder.as_bytes())?;
+
+    // The body streams out in chunks (encoded in parallel), so at most one chunk of encoded
+    // facts is in memory; the header, which says where each file's facts are, follows it.
     let mut header = Header::default();
+    let mut body_hash = xxhash_rust::xxh3::Xxh3::new();
     let mut offset = 0u64;
-    for (e, blob) in entries.iter().zip(&blobs) {
-        header.entries.push(EntryMeta {
-            path: e.path.to_string(),
-            content_hash: e.content_hash.to_string(),
-            language: e.language,
-            total_lines: e.total_lines,
-            parse_errors: e.facts.parse_errors,
-            parse_failed: e.facts.parse_failed,
-            offset,
-            len: blob.len() as u64,
-        });
-        offset += blob.len() as u64;
+    for chunk in entries.chunks(256) {
+        let blobs: Vec<Vec<u8>> = chunk
+            .par_iter()
+            .map(|e| encode(e.facts).unwrap_or_default())
+            .collect();
+        for (e, blob) in chunk.iter().zip(&blobs) {
+            header.entries.push(EntryMeta {
+                path: e.path.to_string(),
+                content_hash: e.content_hash.to_string(),
+                language: e.language,
+                total_lines: e.total_lines,
+                parse_errors: e.facts.parse_errors,
+                parse_failed: e.facts.parse_failed,
+                offset,
+                len: blob.len() as u64,
+            });
+            offset += blob.len() as u64;
+            body_hash.update(blob);
+            w.write_all(blob)?;
+        }
     }
     let rows_bytes = match rows {
         Some(r) => {
@@ -379,42 +408,19 @@ pub fn save(dir: &Path, entries: &[EntryIn<'_>], rows: Option<&StoredRows>) -> s
         }
         None => Vec::new(),
     };
+    body_hash.update(&rows_bytes);
+    w.write_all(&rows_bytes)?;
     header.rows_offset = offset;
     header.rows_len = rows_bytes.len() as u64;
     header.body_len = offset + rows_bytes.len() as u64;
-    let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for b in &blobs {
-        h.update(b);
-    }
-    h.update(&rows_bytes);
-    header.body_hash = h.digest();
+    header.body_hash = body_hash.digest();
+    drop(rows_bytes);
     let hbytes = encode(&header).ok_or_else(|| std::io::Error::other("cache header"))?;
-
-    let tmp = dir.join(format!(".facts-v{INDEX_FORMAT}.bin.tmp"));
-    {
-        let mut opts = std::fs::OpenOptions::new();
-        opts.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut w = std::io::BufWriter::with_capacity(1 << 20, opts.open(&tmp)?);
-        let builder = build_id();
-        w.write_all(MAGIC)?;
-        w.write_all(&CODEC_VERSION.to_le_bytes())?;
-        w.write_all(&INDEX_FORMAT.to_le_bytes())?;
-        w.write_all(&(builder.len() as u32).to_le_bytes())?;
-        w.write_all(builder.as_bytes())?;
-        w.write_all(&(hbytes.len() as u64).to_le_bytes())?;
-        w.write_all(&hash(&hbytes).to_le_bytes())?;
-        w.write_all(&hbytes)?;
-        for b in &blobs {
-            w.write_all(b)?;
-        }
-        w.write_all(&rows_bytes)?;
-        w.flush()?;
-    }
+    w.write_all(&hbytes)?;
+    w.write_all(&(hbytes.len() as u64).to_le_bytes())?;
+    w.write_all(&hash(&hbytes).to_le_bytes())?;
+    w.flush()?;
+    drop(w);
     std::fs::rename(&tmp, cache_path(dir))?;
     // The JSON cache of earlier versions is obsolete.
     let _ = std::fs::remove_file(dir.join(format!("facts-v{INDEX_FORMAT}.json")));
@@ -498,11 +504,19 @@ mod tests {
 
         // A damaged body is detected.
         let path = cache_path(dir.path());
-        let mut bytes = std::fs::read(&path).unwrap();
-        let n = bytes.len();
-        bytes[n - 3] ^= 0xff;
+        let good = std::fs::read(&path).unwrap();
+        let mut bytes = good.clone();
+        bytes[20 + build_id().len() + 2] ^= 0xff;
         std::fs::write(&path, bytes).unwrap();
         let mut c = open(dir.path()).expect("header still fine");
         assert!(c.body().is_none());
+        // A damaged header or trailer makes the whole cache absent.
+        let mut bytes = good.clone();
+        let n = bytes.len();
+        bytes[n - 20] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(open(dir.path()).is_none());
+        std::fs::write(&path, &good[..n - 1]).unwrap();
+        assert!(open(dir.path()).is_none());
     }
 }

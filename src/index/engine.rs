@@ -323,25 +323,11 @@ impl Engine {
         if !self.cache_dirty {
             return Ok(());
         }
-        let entries: Vec<cache::EntryIn<'_>> = self
-            .files
-            .iter()
-            .filter_map(|(path, e)| {
-                Some(cache::EntryIn {
-                    path,
-                    content_hash: &e.hash.content_hash,
-                    language: e.language,
-                    total_lines: e.info?.total_lines,
-                    facts: e.facts.as_deref()?,
-                })
-            })
-            .collect();
         let rows = self
             .rows
             .as_ref()
             .filter(|r| Some(&r.generation) == self.generation.as_ref());
-        let dir = &self.cache_dir;
-        self.pool.install(|| cache::save(dir, &entries, rows))?;
+        save_files(&self.cache_dir, &self.files, rows, &self.pool)?;
         self.cache_dirty = false;
         Ok(())
     }
@@ -512,6 +498,10 @@ impl Engine {
         let config = self.baseline.as_ref().map_or(&no_config, |b| &b.config);
         let graph = self.pool.install(|| resolve::resolve(&sources, config));
         drop(sources);
+        if full {
+            // Resolution's working set is gone; DuckDB's is yet to come.
+            crate::release_memory();
+        }
         phase_ms.insert("resolve", t_resolve.elapsed().as_millis() as u64);
 
         // 5. Diff against the stored rows and write what differs, in one transaction.
@@ -525,11 +515,19 @@ impl Engine {
         let (nd, ed) = self
             .pool
             .install(|| rows::digests(&graph.nodes, &graph.edges));
-        let (nh_counts, eh_counts) = (nd.type_counts, ed.type_counts);
-        let old = self.stored_rows()?;
+        let counts = GraphCounts {
+            nodes: [0, 1, 2, 3].map(|i| nd.type_counts[i]),
+            edges: ed.type_counts,
+        };
+        // A full build rewrites everything: it needs neither the stored rows nor the lists.
+        let old = if full {
+            StoredRows::default()
+        } else {
+            self.stored_rows()?
+        };
         let mut diff = self
             .pool
-            .install(|| rows::diff(&old, &graph.nodes, &graph.edges, nd, ed));
+            .install(|| rows::diff(&old, &graph.nodes, &graph.edges, nd, ed, !full));
         phase_ms.insert("diff", t_diff.elapsed().as_millis() as u64);
         let t_write = Instant::now();
         let files_changed = if full {
@@ -538,10 +536,6 @@ impl Engine {
             batch.created.len() + batch.modified.len()
         };
         let mut summary = self.summary_base(mode, &batch, files_changed);
-        let counts = GraphCounts {
-            nodes: [0, 1, 2, 3].map(|i| nh_counts[i]),
-            edges: eh_counts,
-        };
         fill_counts(&mut summary, &counts);
         summary.unresolved_imports = graph.unresolved_imports;
         let built_at = if full {
@@ -555,23 +549,52 @@ impl Engine {
             .map(|b| b.skipped.values().cloned().collect())
             .unwrap_or_default();
         let stats = self.make_stats(
-            &graph,
+            graph.unresolved_imports,
             &counts,
             &summary,
             &skipped_list,
             built_at,
             elapsed(),
         );
-        let generation = if full {
+        if full {
+            let generation = crate::store::new_generation();
             let hashes: Vec<FileHashRow> = self.files.values().map(|e| e.hash.clone()).collect();
-            Some(self.store.write_full(
-                &graph.nodes,
-                &graph.edges,
-                &hashes,
-                &stats,
-                INDEX_FORMAT,
-                &[(CONFIG_HASH_KEY, &config_hash)],
-            )?)
+            self.rows = Some(diff.rows_after(generation.clone()));
+            self.generation = None;
+            let ResolvedGraph { nodes, edges, .. } = graph;
+            crate::release_memory();
+            // The cache is written while DuckDB commits and checkpoints, which keeps one core
+            // busy for most of a second on a large project.
+            let (store, files, pool, dir) =
+                (&mut self.store, &self.files, &self.pool, &self.cache_dir);
+            let rows = self.rows.as_ref();
+            let (written, saved) = std::thread::scope(|s| {
+                let saver = s.spawn(|| save_files(dir, files, rows, pool));
+                let written = store.write_full(
+                    nodes,
+                    edges,
+                    &hashes,
+                    &stats,
+                    INDEX_FORMAT,
+                    &[(CONFIG_HASH_KEY, &config_hash)],
+                    &generation,
+                );
+                (written, saver.join())
+            });
+            written?;
+            self.generation = Some(generation);
+            self.cache_dirty = !matches!(saved, Ok(Ok(())));
+            if let Ok(Err(e)) = saved {
+                batch
+                    .warnings
+                    .push(format!("could not write the facts cache: {e}"));
+            }
+            summary.changes = ChangeSummary {
+                rebuilt: true,
+                ..ChangeSummary::default()
+            };
+            phase_ms.insert("write", t_write.elapsed().as_millis() as u64);
+            std::thread::spawn(move || drop(old));
         } else {
             // A file can be touched first and found modified when its facts are read.
             let paths: std::collections::BTreeSet<&String> = batch
@@ -598,30 +621,31 @@ impl Engine {
                     vec![(CONFIG_HASH_KEY, config_hash.as_str())]
                 },
             };
-            self.store.write_delta(&delta)?
-        };
-        phase_ms.insert("write", t_write.elapsed().as_millis() as u64);
+            let generation = self.store.write_delta(&delta)?;
+            phase_ms.insert("write", t_write.elapsed().as_millis() as u64);
+            summary.changes = std::mem::take(&mut diff.changes);
+            let old = match generation {
+                Some(g) => {
+                    self.generation = Some(g.clone());
+                    self.rows = Some(diff.rows_after(g));
+                    self.cache_dirty = true;
+                    Some(old)
+                }
+                // Nothing changed in the graph: the stored rows are what they were.
+                None => {
+                    self.rows = Some(old);
+                    None
+                }
+            };
+            if batch.content_changed() {
+                self.cache_dirty = true;
+            }
+            // Freeing the graph of a large project takes tens of milliseconds: not on this
+            // path.
+            std::thread::spawn(move || drop((graph, old)));
+        }
         self.format_ok = true;
         self.config_hash = Some(config_hash);
-        summary.changes = std::mem::take(&mut diff.changes);
-        let old = match generation {
-            Some(g) => {
-                self.generation = Some(g.clone());
-                self.rows = Some(diff.rows_after(g));
-                self.cache_dirty = true;
-                Some(old)
-            }
-            // Nothing changed in the graph: the stored rows are what they were.
-            None => {
-                self.rows = Some(old);
-                None
-            }
-        };
-        // Freeing the graph of a large project takes tens of milliseconds: not on this path.
-        std::thread::spawn(move || drop((graph, old)));
-        if full || batch.content_changed() {
-            self.cache_dirty = true;
-        }
         summary.warnings = std::mem::take(&mut batch.warnings);
         summary.phase_ms.extend(phase_ms);
         summary.duration_ms = elapsed();
@@ -873,7 +897,7 @@ impl Engine {
     /// `codebase_stats` values (`mubase.md` §9.4).
     fn make_stats(
         &self,
-        graph: &ResolvedGraph,
+        unresolved_imports: usize,
         counts: &GraphCounts,
         summary: &IndexSummary,
         skipped: &[Skipped],
@@ -922,7 +946,7 @@ impl Engine {
             "files_parse_failed": summary.files_failed,
             "skipped": skipped_counts_json(&summary.skipped),
             "skipped_files": skipped_files_json(skipped),
-            "unresolved_imports": graph.unresolved_imports,
+            "unresolved_imports": unresolved_imports,
             "duration_ms": duration_ms,
             "last_full_build_at": built_at.unwrap_or_else(|| now.clone()),
             "last_update_at": now,
@@ -933,6 +957,28 @@ impl Engine {
             index: index.to_string(),
         }
     }
+}
+
+/// The facts of `files` (those that have them) and the stored rows, to the cache in `dir`.
+fn save_files(
+    dir: &Path,
+    files: &BTreeMap<String, FileEntry>,
+    rows: Option<&StoredRows>,
+    pool: &rayon::ThreadPool,
+) -> std::io::Result<()> {
+    let entries: Vec<cache::EntryIn<'_>> = files
+        .iter()
+        .filter_map(|(path, e)| {
+            Some(cache::EntryIn {
+                path,
+                content_hash: &e.hash.content_hash,
+                language: e.language,
+                total_lines: e.info?.total_lines,
+                facts: e.facts.as_deref()?,
+            })
+        })
+        .collect();
+    pool.install(|| cache::save(dir, &entries, rows))
 }
 
 /// Read, hash and, when its content changed (or `full`), parse one file.

@@ -88,8 +88,12 @@ pub struct StoredRows {
 /// range, complexity, properties); an edge when its properties changed. `changed_files` are the
 /// files owning (before or after the batch) a node or edge that was added, removed or modified.
 /// Empty when nothing but `file_hashes` changed (early cut-off).
+///
+/// After a full build (`rebuilt`) the lists are left empty: the whole graph was replaced
+/// (the daemon answers that with a `resync`, reason `rebuild`, not with events).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ChangeSummary {
+    pub rebuilt: bool,
     pub added_nodes: Vec<String>,
     pub removed_nodes: Vec<String>,
     pub modified_nodes: Vec<String>,
@@ -101,7 +105,8 @@ pub struct ChangeSummary {
 
 impl ChangeSummary {
     pub fn is_empty(&self) -> bool {
-        self.added_nodes.is_empty()
+        !self.rebuilt
+            && self.added_nodes.is_empty()
             && self.removed_nodes.is_empty()
             && self.modified_nodes.is_empty()
             && self.added_edges.is_empty()
@@ -280,7 +285,7 @@ pub fn digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> (Hashes, Hashes) {
 /// [`StoredRows`] of a whole graph (rows sorted by id), e.g. read back from the database.
 pub fn stored_rows(nodes: &[NodeRow], edges: &[EdgeRow], generation: String) -> StoredRows {
     let (nd, ed) = digests(nodes, edges);
-    diff(&StoredRows::default(), nodes, edges, nd, ed).rows_after(generation)
+    diff(&StoredRows::default(), nodes, edges, nd, ed, false).rows_after(generation)
 }
 
 /// The row-level difference between the stored rows and a new graph.
@@ -311,6 +316,8 @@ impl Diff {
 
 /// Where one table's merge join puts its results.
 struct Out<'d> {
+    /// Fill the lists (else only the new row set is built).
+    lists: bool,
     insert: &'d mut Vec<usize>,
     delete: &'d mut Vec<String>,
     added: &'d mut Vec<String>,
@@ -331,7 +338,7 @@ fn merge<'a>(
     mut owner_of: impl FnMut(usize) -> Option<Arc<str>>,
     out: Out<'_>,
 ) -> RowSet {
-    let bytes = old.text_len() + old.text_len() / 16 + 1024;
+    let bytes = (old.text_len() + old.text_len() / 16).max(count * 80);
     let mut rows = RowSet::with_capacity(count, bytes);
     let (mut i, mut j) = (0, 0);
     let files = out.files;
@@ -357,16 +364,20 @@ fn merge<'a>(
         let digests = &hashes.digests;
         match ord {
             std::cmp::Ordering::Less => {
-                note(old.owner(i));
-                out.removed.push(old.id(i).to_string());
-                out.delete.push(old.id(i).to_string());
+                if out.lists {
+                    note(old.owner(i));
+                    out.removed.push(old.id(i).to_string());
+                    out.delete.push(old.id(i).to_string());
+                }
                 i += 1;
             }
             std::cmp::Ordering::Greater => {
                 let o = owner_of(j);
-                note(o.as_ref());
-                out.added.push(new_id(j).to_string());
-                out.insert.push(j);
+                if out.lists {
+                    note(o.as_ref());
+                    out.added.push(new_id(j).to_string());
+                    out.insert.push(j);
+                }
                 rows.push_hashed(new_id(j), hashes.ids[j], digests[j], o);
                 j += 1;
             }
@@ -375,11 +386,13 @@ fn merge<'a>(
                     rows.push_hashed(old.id(i), hashes.ids[j], digests[j], old.owner(i).cloned());
                 } else {
                     let o = owner_of(j);
-                    note(old.owner(i));
-                    note(o.as_ref());
-                    out.modified.push(new_id(j).to_string());
-                    out.delete.push(new_id(j).to_string());
-                    out.insert.push(j);
+                    if out.lists {
+                        note(old.owner(i));
+                        note(o.as_ref());
+                        out.modified.push(new_id(j).to_string());
+                        out.delete.push(new_id(j).to_string());
+                        out.insert.push(j);
+                    }
                     rows.push_hashed(new_id(j), hashes.ids[j], digests[j], o);
                 }
                 i += 1;
@@ -390,13 +403,15 @@ fn merge<'a>(
     rows
 }
 
-/// Diff the stored rows against a new graph (nodes and edges sorted by id, with their digests).
+/// Diff the stored rows against a new graph (nodes and edges sorted by id, with their hashes).
+/// Without `lists` only the new row set is built (a full build rewrites everything).
 pub fn diff(
     old: &StoredRows,
     nodes: &[NodeRow],
     edges: &[EdgeRow],
     node_hashes: Hashes,
     edge_hashes: Hashes,
+    lists: bool,
 ) -> Diff {
     let mut d = Diff::default();
     let (mut node_files, mut edge_files) = (BTreeSet::new(), BTreeSet::new());
@@ -419,6 +434,7 @@ pub fn diff(
                 &node_hashes,
                 |i| node_owner(&nodes[i]).map(|f| interner.get(f)),
                 Out {
+                    lists,
                     insert: insert_nodes,
                     delete: delete_nodes,
                     added: &mut changes.added_nodes,
@@ -456,6 +472,7 @@ pub fn diff(
                 &edge_hashes,
                 owner_of_edge,
                 Out {
+                    lists,
                     insert: insert_edges,
                     delete: delete_edges,
                     added: &mut changes.added_edges,
@@ -526,10 +543,11 @@ mod tests {
             "{\"line\":2}",
         )];
         let (nd, ed) = digests(&new_nodes, &new_edges);
-        let d = diff(&old, &new_nodes, &new_edges, nd, ed);
+        let d = diff(&old, &new_nodes, &new_edges, nd, ed, true);
         assert_eq!(
             d.changes,
             ChangeSummary {
+                rebuilt: false,
                 added_nodes: vec!["fn:c.py:h".into()],
                 removed_nodes: vec!["fn:b.py:g".into()],
                 modified_nodes: vec!["fn:a.py:f".into()],
@@ -545,7 +563,7 @@ mod tests {
         let (nd2, ed2) = digests(&new_nodes, &new_edges);
         let after = d.rows_after("g2".into());
         assert_eq!(after, stored_rows(&new_nodes, &new_edges, "g2".into()));
-        let again = diff(&after, &new_nodes, &new_edges, nd2, ed2);
+        let again = diff(&after, &new_nodes, &new_edges, nd2, ed2, true);
         assert!(again.changes.is_empty());
         assert!(again.insert_nodes.is_empty() && again.delete_edges.is_empty());
     }

@@ -1,9 +1,11 @@
 //! The single writer: full builds (bulk appends) and incremental batches (exactly the rows that
 //! differ), each in one transaction (`mubase.md` §9.2).
 
+use std::borrow::Borrow;
+
 use duckdb::{params, Connection};
 
-use super::{now_iso, set_meta_on, DbContext, Result, Store};
+use super::{now_iso, DbContext, Result, Store};
 use crate::index::model::{EdgeRow, NodeRow};
 
 /// One `file_hashes` row.
@@ -56,17 +58,20 @@ pub struct IndexStats {
 }
 
 impl Store {
-    /// Full build: replace every row of the graph in one transaction, using appenders. Returns
-    /// the new `metadata.index_generation`.
+    /// Full build: replace every row of the graph in one transaction, using appenders, as
+    /// generation `generation` (a token from [`new_generation`]). Each row is freed as soon as
+    /// it is appended: DuckDB holds its own copy until the commit, and both should not add up.
+    #[allow(clippy::too_many_arguments)]
     pub fn write_full(
         &mut self,
-        nodes: &[NodeRow],
-        edges: &[EdgeRow],
+        nodes: Vec<NodeRow>,
+        edges: Vec<EdgeRow>,
         hashes: &[FileHashRow],
         stats: &IndexStats,
         index_format: u32,
         meta: &[(&str, &str)],
-    ) -> Result<String> {
+        generation: &str,
+    ) -> Result<()> {
         let tx = self
             .conn
             .transaction()
@@ -75,18 +80,18 @@ impl Store {
             .ctx("clearing the graph")?;
         append_rows(&tx, nodes, edges, hashes)?;
         write_stats(&tx, stats)?;
-        let now = now_iso();
-        set_meta_on(&tx, "built_at", &now)?;
-        set_meta_on(&tx, "indexed_at", &unix_now().to_string())?;
-        set_meta_on(&tx, "index_format", &index_format.to_string())?;
-        for (k, v) in meta {
-            set_meta_on(&tx, k, v)?;
-        }
-        let generation = new_generation();
-        set_meta_on(&tx, GENERATION_KEY, &generation)?;
+        let (now, unix, format) = (now_iso(), unix_now().to_string(), index_format.to_string());
+        let mut kv = vec![
+            ("built_at", now.as_str()),
+            ("indexed_at", unix.as_str()),
+            ("index_format", format.as_str()),
+            (GENERATION_KEY, generation),
+        ];
+        kv.extend_from_slice(meta);
+        set_metas(&tx, &kv)?;
         tx.commit().ctx("committing the build")?;
         self.checkpoint()?;
-        Ok(generation)
+        Ok(())
     }
 
     /// Incremental batch: delete the listed rows, insert the new ones, replace the listed
@@ -173,11 +178,17 @@ impl Store {
     }
 }
 
-fn append_rows<'a>(
+/// Rows appended between two hand-backs of freed memory.
+const TRIM_EVERY: usize = 32 * 1024;
+
+/// Append rows, given by reference or by value (then each is freed once appended, and freed
+/// memory is handed back to the system after each table: DuckDB holds its own copy until
+/// the commit).
+fn append_rows<N: Borrow<NodeRow>, E: Borrow<EdgeRow>, H: Borrow<FileHashRow>>(
     tx: &Connection,
-    nodes: impl IntoIterator<Item = &'a NodeRow>,
-    edges: impl IntoIterator<Item = &'a EdgeRow>,
-    hashes: impl IntoIterator<Item = &'a FileHashRow>,
+    nodes: impl IntoIterator<Item = N>,
+    edges: impl IntoIterator<Item = E>,
+    hashes: impl IntoIterator<Item = H>,
 ) -> Result<()> {
     // Creating an appender costs about a millisecond: none for an empty table.
     let mut nodes = nodes.into_iter().peekable();
@@ -201,7 +212,11 @@ fn append_rows<'a>(
                 ],
             )
             .ctx("appending nodes")?;
-        for n in nodes {
+        for (i, n) in nodes.enumerate() {
+            if i % TRIM_EVERY == TRIM_EVERY - 1 {
+                crate::release_memory();
+            }
+            let n = n.borrow();
             app.append_row(params![
                 n.id,
                 n.node_type.as_str(),
@@ -216,6 +231,7 @@ fn append_rows<'a>(
             .ctx("appending nodes")?;
         }
         app.flush().ctx("appending nodes")?;
+        crate::release_memory();
     }
     if edges.peek().is_some() {
         let mut app = tx
@@ -224,7 +240,11 @@ fn append_rows<'a>(
                 &["id", "source_id", "target_id", "type", "properties"],
             )
             .ctx("appending edges")?;
-        for e in edges {
+        for (i, e) in edges.enumerate() {
+            if i % TRIM_EVERY == TRIM_EVERY - 1 {
+                crate::release_memory();
+            }
+            let e = e.borrow();
             app.append_row(params![
                 e.id,
                 e.source_id,
@@ -235,6 +255,7 @@ fn append_rows<'a>(
             .ctx("appending edges")?;
         }
         app.flush().ctx("appending edges")?;
+        crate::release_memory();
     }
     if hashes.peek().is_some() {
         let mut app = tx
@@ -244,6 +265,7 @@ fn append_rows<'a>(
             )
             .ctx("appending file hashes")?;
         for h in hashes {
+            let h = h.borrow();
             app.append_row(params![
                 h.file_path,
                 h.content_hash,
@@ -300,7 +322,7 @@ fn set_metas(tx: &Connection, kv: &[(&str, &str)]) -> Result<()> {
 pub const GENERATION_KEY: &str = "index_generation";
 
 /// A token no earlier write of this database used: time in nanoseconds and the process id.
-fn new_generation() -> String {
+pub fn new_generation() -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_nanos());

@@ -67,12 +67,13 @@ fn round_trip_and_per_file_replace() {
     ];
     store
         .write_full(
-            &nodes,
-            &edges,
+            nodes.clone(),
+            edges.clone(),
             &[hash("a.py", "1"), hash("b.py", "2")],
             &stats(),
             1,
             &[],
+            &mu_daemon::store::new_generation(),
         )
         .unwrap();
 
