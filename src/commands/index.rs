@@ -71,11 +71,14 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
-    let summary = result?;
-    // The cache was saved by `reconcile`; closing the store checkpoints the database.
+    let mut summary = result?;
+    // Saves the facts cache while the database checkpoints.
     let t = std::time::Instant::now();
-    drop(engine);
-    let mut summary = summary;
+    if let Err(e) = engine.close() {
+        summary
+            .warnings
+            .push(format!("could not write the facts cache: {e}"));
+    }
     summary
         .phase_ms
         .insert("close", t.elapsed().as_millis() as u64);

@@ -233,30 +233,41 @@ impl Engine {
         &self.root
     }
 
-    /// Save the facts cache (if it changed) and close the store (DuckDB checkpoints on close).
-    pub fn close(mut self) -> std::io::Result<()> {
-        self.save_cache()
+    /// Save the facts cache (if it changed) and close the store with a checkpoint
+    /// (`mubase.md` §1, clean shutdown). Both run at once: the checkpoint is mostly DuckDB
+    /// rewriting compressed columns on one core.
+    pub fn close(self) -> std::io::Result<()> {
+        let rows = self
+            .rows
+            .as_ref()
+            .filter(|r| Some(&r.generation) == self.generation.as_ref());
+        let (store, files, pool, dir) = (&self.store, &self.files, &self.pool, &self.cache_dir);
+        let dirty = self.cache_dirty;
+        let (saved, checkpointed) = std::thread::scope(|s| {
+            let saver = s.spawn(|| {
+                if dirty {
+                    save_files(dir, files, rows, pool)
+                } else {
+                    Ok(())
+                }
+            });
+            let checkpointed = store.checkpoint();
+            (saver.join(), checkpointed)
+        });
+        saved.unwrap_or_else(|_| Err(std::io::Error::other("the cache writer panicked")))?;
+        checkpointed.map_err(std::io::Error::other)
     }
 
     /// Compare the whole tree with the database and update it (`mu-daemon index`, start-up
     /// reconciliation): a full build when `force` is set or the database needs one, otherwise
-    /// incremental. The facts cache is saved afterwards.
+    /// incremental. A full build writes the facts cache as well; otherwise see
+    /// [`Engine::save_cache`] and [`Engine::close`].
     pub fn reconcile(
         &mut self,
         force: bool,
         progress: &(dyn Fn(&Progress) + Sync),
     ) -> Result<IndexSummary, IndexError> {
-        let mut summary = self.update(None, force, progress)?;
-        let t = Instant::now();
-        if let Err(e) = self.save_cache() {
-            summary
-                .warnings
-                .push(format!("could not write the facts cache: {e}"));
-        }
-        summary
-            .phase_ms
-            .insert("cache", t.elapsed().as_millis() as u64);
-        Ok(summary)
+        self.update(None, force, progress)
     }
 
     /// Apply one batch of changed paths (absolute, or relative to the root; files or

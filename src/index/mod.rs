@@ -92,8 +92,9 @@ pub struct IndexSummary {
     pub unresolved_imports: usize,
     pub duration_ms: u64,
     /// Milliseconds spent per phase: scan, parse (read, hash, parse, extract; loading cached
-    /// facts), resolve, diff (row digests against the stored rows), write, cache (saving the
-    /// facts cache).
+    /// facts), resolve, diff (row hashes and the merge against the stored rows), write (a full
+    /// build's includes writing the facts cache, concurrently). `mu-daemon index` adds close
+    /// (saving the facts cache while the database checkpoints).
     pub phase_ms: BTreeMap<&'static str, u64>,
     /// Unreadable directories or files met while scanning.
     pub warnings: Vec<String>,
