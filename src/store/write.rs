@@ -102,13 +102,35 @@ impl Store {
             .conn
             .transaction()
             .ctx("starting the update transaction")?;
-        let deletes = !(d.delete_nodes.is_empty()
-            && d.delete_edges.is_empty()
-            && d.delete_hashes.is_empty()
-            && d.upsert_hashes.is_empty());
-        if deletes {
-            // Keys to delete go through one temporary table: a semi-join per table instead of
-            // one statement per row.
+        let hash_keys: Vec<&str> = d
+            .delete_hashes
+            .iter()
+            .copied()
+            .chain(d.upsert_hashes.iter().map(|h| h.file_path.as_str()))
+            .collect();
+        let keys = d.delete_nodes.len() + d.delete_edges.len() + hash_keys.len();
+        if keys > 0 && keys <= FEW_KEYS {
+            // A few keys (one edited file): one indexed point delete each.
+            for (sql, ids) in [
+                ("DELETE FROM edges WHERE id = ?", d.delete_edges),
+                ("DELETE FROM nodes WHERE id = ?", d.delete_nodes),
+            ] {
+                if !ids.is_empty() {
+                    let mut st = tx.prepare_cached(sql).ctx("deleting rows")?;
+                    for id in ids {
+                        st.execute([id]).ctx("deleting rows")?;
+                    }
+                }
+            }
+            let mut st = tx
+                .prepare_cached("DELETE FROM file_hashes WHERE file_path = ?")
+                .ctx("deleting file_hashes")?;
+            for p in &hash_keys {
+                st.execute([p]).ctx("deleting file_hashes")?;
+            }
+        } else if keys > 0 {
+            // Many keys go through one temporary table: a semi-join per table instead of one
+            // statement per row.
             tx.execute_batch(
                 "CREATE TEMP TABLE IF NOT EXISTS mu_batch (kind UTINYINT, key VARCHAR);
                  DELETE FROM mu_batch;",
@@ -124,12 +146,7 @@ impl Store {
                     app.append_row(params![1u8, id])
                         .ctx("preparing the batch")?;
                 }
-                for p in d
-                    .delete_hashes
-                    .iter()
-                    .copied()
-                    .chain(d.upsert_hashes.iter().map(|h| h.file_path.as_str()))
-                {
+                for p in &hash_keys {
                     app.append_row(params![2u8, p]).ctx("preparing the batch")?;
                 }
                 app.flush().ctx("preparing the batch")?;
@@ -177,6 +194,10 @@ impl Store {
         Ok(generation)
     }
 }
+
+/// Up to this many keys, an incremental batch deletes row by row (index point lookups), above
+/// it through a temporary key table (one scan per table).
+const FEW_KEYS: usize = 32;
 
 /// Rows appended between two hand-backs of freed memory.
 const TRIM_EVERY: usize = 32 * 1024;

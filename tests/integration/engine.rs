@@ -225,3 +225,21 @@ fn engine_cache_is_what_the_cli_reads() {
     assert_eq!(s["mode"], "incremental");
     assert_eq!(s["files_changed"], 0);
 }
+
+/// Batches above the writer's point-delete threshold go through its temporary key table.
+#[test]
+fn large_batches() {
+    let mut w = project();
+    let many: String = (0..40)
+        .map(|i| format!("def f{i}():\n    return {i}\n\n"))
+        .collect();
+    w.p.write("pkg/many.py", &many);
+    let s = w.apply(&["pkg/many.py"]);
+    assert_eq!(s.added_nodes.len(), 41);
+    w.assert_equals_full_build("many added");
+    std::fs::remove_file(w.p.root().join("pkg/many.py")).unwrap();
+    let s = w.apply(&["pkg/many.py"]);
+    assert_eq!(s.removed_nodes.len(), 41);
+    assert_eq!(s.removed_edges.len(), 40);
+    w.assert_equals_full_build("many removed");
+}
