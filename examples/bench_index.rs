@@ -9,8 +9,10 @@
 //!   spent in resolution (which re-resolves the whole project);
 //! * peak RSS of the `index` processes, mubase size, files with parse errors.
 //!
-//!     cargo build --release --bins --examples
-//!     target/release/examples/bench_index <dir> [<dir> ...]
+//! ```sh
+//! cargo build --release --bins --examples
+//! target/release/examples/bench_index <dir> [<dir> ...]
+//! ```
 //!
 //! (`scripts/bench.sh [TIER...]` does both for the corpora of `../shared/corpora.sh`.) Each
 //! corpus is measured in a child process of this harness, so RSS figures are per corpus. The
