@@ -171,12 +171,18 @@ impl Store {
             )
             .ctx("deleting file_hashes")?;
         }
-        append_rows(
-            &tx,
-            d.insert_nodes.iter().copied(),
-            d.insert_edges.iter().copied(),
-            d.upsert_hashes.iter().copied(),
-        )?;
+        let inserts = d.insert_nodes.len() + d.insert_edges.len() + d.upsert_hashes.len();
+        if inserts <= FEW_KEYS * 2 {
+            // Creating an appender costs more than a few cached INSERTs.
+            insert_rows(&tx, d)?;
+        } else {
+            append_rows(
+                &tx,
+                d.insert_nodes.iter().copied(),
+                d.insert_edges.iter().copied(),
+                d.upsert_hashes.iter().copied(),
+            )?;
+        }
         if let Some(stats) = d.stats {
             write_stats(&tx, stats)?;
         }
@@ -198,6 +204,67 @@ impl Store {
 /// Up to this many keys, an incremental batch deletes row by row (index point lookups), above
 /// it through a temporary key table (one scan per table).
 const FEW_KEYS: usize = 32;
+
+/// The rows of a small batch, with cached INSERT statements.
+fn insert_rows(tx: &Connection, d: &Delta<'_>) -> Result<()> {
+    if !d.insert_nodes.is_empty() {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO nodes (id, type, name, qualified_name, file_path, line_start, line_end, properties, complexity)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .ctx("inserting nodes")?;
+        for n in &d.insert_nodes {
+            st.execute(params![
+                n.id,
+                n.node_type.as_str(),
+                n.name,
+                n.qualified_name,
+                n.file_path,
+                n.line_start,
+                n.line_end,
+                n.properties,
+                n.complexity
+            ])
+            .ctx("inserting nodes")?;
+        }
+    }
+    if !d.insert_edges.is_empty() {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO edges (id, source_id, target_id, type, properties) VALUES (?, ?, ?, ?, ?)",
+            )
+            .ctx("inserting edges")?;
+        for e in &d.insert_edges {
+            st.execute(params![
+                e.id,
+                e.source_id,
+                e.target_id,
+                e.edge_type.as_str(),
+                e.properties
+            ])
+            .ctx("inserting edges")?;
+        }
+    }
+    if !d.upsert_hashes.is_empty() {
+        let mut st = tx
+            .prepare_cached(
+                "INSERT INTO file_hashes (file_path, content_hash, size, mtime_ns, language) VALUES (?, ?, ?, ?, ?)",
+            )
+            .ctx("inserting file_hashes")?;
+        for h in &d.upsert_hashes {
+            st.execute(params![
+                h.file_path,
+                h.content_hash,
+                h.size,
+                h.mtime_ns,
+                h.language
+            ])
+            .ctx("inserting file_hashes")?;
+        }
+    }
+    Ok(())
+}
 
 /// Rows appended between two hand-backs of freed memory.
 const TRIM_EVERY: usize = 32 * 1024;
@@ -303,16 +370,14 @@ fn append_rows<N: Borrow<NodeRow>, E: Borrow<EdgeRow>, H: Borrow<FileHashRow>>(
 
 fn write_stats(tx: &Connection, stats: &IndexStats) -> Result<()> {
     // One DELETE and one multi-row INSERT: three upserts cost several times more.
-    tx.execute(
-        "DELETE FROM codebase_stats WHERE key IN ('languages', 'graph', 'index')",
-        [],
-    )
-    .ctx("writing codebase_stats")?;
-    tx.execute(
+    tx.prepare_cached("DELETE FROM codebase_stats WHERE key IN ('languages', 'graph', 'index')")
+        .and_then(|mut st| st.execute([]))
+        .ctx("writing codebase_stats")?;
+    tx.prepare_cached(
         "INSERT INTO codebase_stats (key, value, updated_at) VALUES
             ('languages', ?, CURRENT_TIMESTAMP), ('graph', ?, CURRENT_TIMESTAMP), ('index', ?, CURRENT_TIMESTAMP)",
-        params![stats.languages, stats.graph, stats.index],
     )
+    .and_then(|mut st| st.execute(params![stats.languages, stats.graph, stats.index]))
     .ctx("writing codebase_stats")?;
     Ok(())
 }
@@ -324,17 +389,17 @@ fn set_metas(tx: &Connection, kv: &[(&str, &str)]) -> Result<()> {
     }
     let marks = vec!["?"; kv.len()].join(", ");
     let keys: Vec<&str> = kv.iter().map(|(k, _)| *k).collect();
-    tx.execute(
-        &format!("DELETE FROM metadata WHERE key IN ({marks})"),
-        duckdb::params_from_iter(keys),
-    )
-    .ctx("writing metadata")?;
+    tx.prepare_cached(&format!("DELETE FROM metadata WHERE key IN ({marks})"))
+        .and_then(|mut st| st.execute(duckdb::params_from_iter(keys)))
+        .ctx("writing metadata")?;
     let rows = vec!["(?, ?)"; kv.len()].join(", ");
-    tx.execute(
-        &format!("INSERT INTO metadata (key, value) VALUES {rows}"),
-        duckdb::params_from_iter(kv.iter().flat_map(|(k, v)| [*k, *v])),
-    )
-    .ctx("writing metadata")?;
+    tx.prepare_cached(&format!("INSERT INTO metadata (key, value) VALUES {rows}"))
+        .and_then(|mut st| {
+            st.execute(duckdb::params_from_iter(
+                kv.iter().flat_map(|(k, v)| [*k, *v]),
+            ))
+        })
+        .ctx("writing metadata")?;
     Ok(())
 }
 
