@@ -1,9 +1,18 @@
 #!/usr/bin/env bash
-# Fetch the small corpora (Flask, rxjs, eslint) and run the indexing benchmark on them.
-#   scripts/bench.sh [TIER]      TIER as in ../shared/corpora.sh (default: small)
+# Indexing benchmark: fetch the corpora of ../shared/corpora.sh (cached in $MU_CORPORA, default
+# target/corpora) and print one table row per corpus (see examples/bench_index.rs).
+#   scripts/bench.sh [TIER...]   TIER as in ../shared/corpora.sh. Default: the medium tier
+#                                (Django, zod, webpack, x/tools, tokio) plus the small tier's
+#                                cobra, serde, cordova-android and pythonnet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/mu-daemon/target}"
-tier=${1:-small}
-mapfile -t dirs < <(bash ../shared/corpora.sh "$tier" | awk -F'\t' '$2=="python"||$2=="typescript"||$2=="javascript"{print $3}')
-cargo run --release --example bench_index -- "${dirs[@]}"
+export MU_CORPORA="${MU_CORPORA:-$PWD/target/corpora}"
+if [[ $# -gt 0 ]]; then
+  mapfile -t dirs < <(bash ../shared/corpora.sh "$@" | cut -f3)
+else
+  mapfile -t dirs < <({ bash ../shared/corpora.sh medium
+                        bash ../shared/corpora.sh small | grep -E '^(cobra|serde|cordova-android|pythonnet)-'; } | cut -f3)
+fi
+cargo build --release --bins --examples
+"$CARGO_TARGET_DIR/release/examples/bench_index" "${dirs[@]}"

@@ -10,7 +10,7 @@ use serde_json::{json, Map};
 
 use super::{exit, CliError, Ctx};
 use crate::cli::IndexArgs;
-use crate::index::{self, IndexOptions, IndexSummary, Phase, Progress};
+use crate::index::{Engine, IndexSummary, Phase, Progress};
 use crate::project::{self, Project};
 use crate::store::{Store, StoreOptions};
 
@@ -31,7 +31,7 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
         )
     })?;
     let _lock = take_project_lock(ctx, &project)?;
-    let mut store = Store::open(
+    let store = Store::open(
         &project.mubase_path(),
         &StoreOptions::default(),
         &project.root,
@@ -39,6 +39,7 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
     for w in store.warnings() {
         ctx.warn(w);
     }
+    let mut engine = Engine::open(&project.root, &project.cache_dir(), store, 0)?;
 
     let show_progress = !ctx.json && std::io::stderr().is_terminal();
     let bar = show_progress.then(|| {
@@ -66,22 +67,21 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
             });
         }
     };
-    let opts = IndexOptions {
-        force: args.force,
-        threads: 0,
-    };
-    let result = index::run(
-        &project.root,
-        &project.cache_dir(),
-        &mut store,
-        &opts,
-        &on_progress,
-    );
+    let result = engine.reconcile(args.force, &on_progress);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
-    let summary = result?;
-    drop(store);
+    let mut summary = result?;
+    // Saves the facts cache while the database checkpoints.
+    let t = std::time::Instant::now();
+    if let Err(e) = engine.close() {
+        summary
+            .warnings
+            .push(format!("could not write the facts cache: {e}"));
+    }
+    summary
+        .phase_ms
+        .insert("close", t.elapsed().as_millis() as u64);
     report(ctx, &project, &summary);
     Ok(())
 }

@@ -139,7 +139,51 @@ fn mtime_ns(md: &std::fs::Metadata) -> i64 {
 /// Walk the project root: `.gitignore` (also outside git), `.ignore`, git excludes, default skip
 /// directories, hidden paths skipped, symbolic links never followed, byte order of names.
 pub fn scan(root: &Path) -> ScanResult {
+    walk(root, None)
+}
+
+/// The part of [`scan`]'s result that lies in `scope`: the given paths (relative,
+/// `/`-separated) and everything below those that are directories. Only the directories on the
+/// way to them are entered, so ignore files apply exactly as in a whole-tree scan.
+pub fn scan_paths(root: &Path, scope: &[String]) -> ScanResult {
+    walk(root, Some(scope))
+}
+
+/// Whether `path` is one of `scope` or lies below one of them.
+pub fn in_scope(scope: &[String], path: &str) -> bool {
+    scope.iter().any(|s| {
+        s.is_empty()
+            || path == s
+            || (path.len() > s.len()
+                && path.starts_with(s.as_str())
+                && path.as_bytes()[s.len()] == b'/')
+    })
+}
+
+/// Whether a directory must be entered to reach something in `scope`.
+fn leads_to_scope(scope: &[String], dir: &str) -> bool {
+    in_scope(scope, dir)
+        || scope
+            .iter()
+            .any(|s| s.len() > dir.len() && s.starts_with(dir) && s.as_bytes()[dir.len()] == b'/')
+}
+
+/// `/`-joined components of a path relative to the root; `None` when not valid UTF-8 (§3 rule 4)
+/// or outside the root.
+fn relative(root: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(root).ok()?;
+    // A `\\` inside a Unix file name stays what it is.
+    let parts = rel
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect::<Option<Vec<&str>>>()?;
+    Some(parts.join("/"))
+}
+
+fn walk(root: &Path, scope: Option<&[String]>) -> ScanResult {
     let mut out = ScanResult::default();
+    let scope_owned: Option<Vec<String>> = scope.map(<[String]>::to_vec);
+    let root_owned = root.to_path_buf();
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
@@ -150,13 +194,27 @@ pub fn scan(root: &Path) -> ScanResult {
         .require_git(false)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.as_encoded_bytes().cmp(b.as_encoded_bytes()))
-        .filter_entry(|e| {
+        .filter_entry(move |e| {
             let is_dir = e.file_type().is_some_and(|t| t.is_dir());
-            if !is_dir || e.depth() == 0 {
+            if e.depth() == 0 {
                 return true;
             }
-            let name = e.file_name().to_string_lossy();
-            !(SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info"))
+            if is_dir {
+                let name = e.file_name().to_string_lossy();
+                if SKIP_DIRS.contains(&name.as_ref()) || name.ends_with(".egg-info") {
+                    return false;
+                }
+            }
+            match &scope_owned {
+                None => true,
+                Some(scope) => relative(&root_owned, e.path()).is_some_and(|rel| {
+                    if is_dir {
+                        leads_to_scope(scope, &rel)
+                    } else {
+                        in_scope(scope, &rel)
+                    }
+                }),
+            }
         })
         .build();
     for entry in walker {
@@ -174,19 +232,9 @@ pub fn scan(root: &Path) -> ScanResult {
             // Directories are walked; symbolic links and special files are never indexed.
             continue;
         }
-        let Ok(rel) = entry.path().strip_prefix(root) else {
+        let Some(rel) = relative(root, entry.path()) else {
             continue;
         };
-        // `/`-joined components (a `\\` inside a Unix file name stays what it is); a path that
-        // is not valid UTF-8 is not indexed (§3 rule 4).
-        let Some(parts) = rel
-            .components()
-            .map(|c| c.as_os_str().to_str())
-            .collect::<Option<Vec<&str>>>()
-        else {
-            continue;
-        };
-        let rel = parts.join("/");
         let name = rel.rsplit('/').next().unwrap_or(&rel);
         if is_config_file(name) {
             out.config_files.push(rel.clone());
@@ -229,6 +277,29 @@ pub fn scan(root: &Path) -> ScanResult {
     out.files.sort_by(|a, b| a.path.cmp(&b.path));
     out.config_files.sort();
     out
+}
+
+/// A file already known to be indexed, as a candidate for reading again (size and mtime from
+/// the file system); `None` when it is no longer a regular file.
+pub fn candidate(
+    root: &Path,
+    rel: &str,
+    grammar: Option<Grammar>,
+    language: Language,
+) -> Option<Candidate> {
+    let abs = root.join(rel);
+    let md = std::fs::symlink_metadata(&abs).ok()?;
+    if !md.is_file() {
+        return None;
+    }
+    Some(Candidate {
+        path: rel.to_string(),
+        size: md.len(),
+        mtime_ns: mtime_ns(&md),
+        grammar: grammar?,
+        language,
+        abs,
+    })
 }
 
 /// Decode raw bytes for parsing (`indexer.md` §2): `None` when undecodable (a NUL byte in the

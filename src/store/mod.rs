@@ -9,7 +9,7 @@ pub mod schema;
 mod write;
 
 pub use read::{Direction, GraphCounts, Neighbor};
-pub use write::{FileHashRow, FileRows, IndexStats, GENERATION_KEY};
+pub use write::{new_generation, Delta, FileHashRow, IndexStats, GENERATION_KEY};
 
 use std::path::{Path, PathBuf};
 

@@ -194,5 +194,5 @@ fn files_under_dot_mu_are_private() {
     assert_eq!(mode(".mu/mubase"), 0o600);
     assert_eq!(mode(".mu/daemon.lock"), 0o600);
     assert_eq!(mode(".mu/index-cache"), 0o700);
-    assert_eq!(mode(".mu/index-cache/facts-v1.json"), 0o600);
+    assert_eq!(mode(".mu/index-cache/facts-v1.bin"), 0o600);
 }

@@ -114,7 +114,7 @@ fn a_lost_facts_cache_is_refilled_by_a_no_op_run() {
     std::fs::remove_dir_all(&cache).unwrap();
     let s = p.index(&[]);
     assert_eq!(s["files_changed"], 0);
-    assert!(cache.join("facts-v1.json").is_file());
+    assert!(cache.join("facts-v1.bin").is_file());
 }
 
 #[test]

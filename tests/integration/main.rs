@@ -3,6 +3,7 @@
 
 mod bad_input;
 mod cli_docs;
+mod engine;
 mod fixtures;
 mod incremental;
 mod languages;

@@ -1,9 +1,12 @@
 //! Randomised edit sequences: after every step, an incremental `index` must leave the database
-//! equal to a fresh full build of the same tree (mubase.md §9.3). The random source is a fixed
-//! seeded generator, so a failure reproduces exactly; the seed and step are in the message.
+//! equal to a fresh full build of the same tree (mubase.md §9.3), and so must the engine given
+//! the changed paths of the step ([`Engine::apply`] on a mirror of the tree). The random source
+//! is a fixed seeded generator, so a failure reproduces exactly; the seed and step are in the
+//! message.
 
 use std::path::Path;
 
+use crate::engine::Warm;
 use crate::support::{dump_database, full_build_dump, line_diff, TempProject};
 
 /// A small deterministic generator (PCG-style LCG).
@@ -45,7 +48,8 @@ fn sources(root: &Path, ext: &[&str]) -> Vec<String> {
 }
 
 /// One random edit: copy, delete, rename, append one file to another, truncate, or empty.
-fn edit(p: &TempProject, rng: &mut Rng, ext: &[&str], step: usize) -> String {
+/// Returns what it did and the paths it changed.
+fn edit(p: &TempProject, rng: &mut Rng, ext: &[&str], step: usize) -> (String, Vec<String>) {
     let files = sources(p.root(), ext);
     let pick = |rng: &mut Rng| files[rng.below(files.len())].clone();
     let read = |f: &str| std::fs::read_to_string(p.root().join(f)).unwrap_or_default();
@@ -64,12 +68,12 @@ fn edit(p: &TempProject, rng: &mut Rng, ext: &[&str], step: usize) -> String {
                 format!("{dir}/gen{step}{e}")
             };
             p.write(&to, read(&from));
-            format!("copy {from} -> {to}")
+            (format!("copy {from} -> {to}"), vec![to])
         }
         1 if files.len() > 2 => {
             let f = pick(rng);
             std::fs::remove_file(p.root().join(&f)).unwrap();
-            format!("delete {f}")
+            (format!("delete {f}"), vec![f])
         }
         2 => {
             let f = pick(rng);
@@ -79,13 +83,13 @@ fn edit(p: &TempProject, rng: &mut Rng, ext: &[&str], step: usize) -> String {
                 &f[f.rfind('.').unwrap()..]
             );
             std::fs::rename(p.root().join(&f), p.root().join(&to)).unwrap();
-            format!("rename {f} -> {to}")
+            (format!("rename {f} -> {to}"), vec![f, to])
         }
         3 => {
             let (a, b) = (pick(rng), pick(rng));
             let content = format!("{}\n{}", read(&a), read(&b));
             p.write(&a, content);
-            format!("append {b} to {a}")
+            (format!("append {b} to {a}"), vec![a])
         }
         4 => {
             let f = pick(rng);
@@ -93,29 +97,55 @@ fn edit(p: &TempProject, rng: &mut Rng, ext: &[&str], step: usize) -> String {
             let lines: Vec<&str> = text.lines().collect();
             let keep = rng.below(lines.len() + 1);
             p.write(&f, lines[..keep].join("\n"));
-            format!("truncate {f} to {keep} lines")
+            (format!("truncate {f} to {keep} lines"), vec![f])
         }
         _ => {
             let f = pick(rng);
             p.write(&f, "");
-            format!("empty {f}")
+            (format!("empty {f}"), vec![f])
         }
+    }
+}
+
+/// Make `to`'s copy of `rel` what it is in `from` (or absent).
+fn mirror(from: &Path, to: &Path, rel: &str) {
+    let (src, dst) = (from.join(rel), to.join(rel));
+    if src.is_file() {
+        std::fs::create_dir_all(dst.parent().unwrap()).unwrap();
+        std::fs::copy(&src, &dst).unwrap();
+    } else {
+        let _ = std::fs::remove_file(&dst);
     }
 }
 
 fn run(fixture: &str, ext: &[&str], seed: u64, steps: usize) {
     let p = TempProject::from_fixture(fixture);
     p.index(&[]);
+    // The same tree, kept current by the engine from each step's changed paths.
+    let mut warm = Warm::new(TempProject::from_fixture(fixture));
     let mut rng = Rng(seed);
     let mut history = Vec::new();
     for step in 0..steps {
-        history.push(edit(&p, &mut rng, ext, step));
+        let (what, changed) = edit(&p, &mut rng, ext, step);
+        history.push(what);
         let s = p.index(&[]);
         assert_eq!(s["mode"], "incremental");
         let (inc, full) = (dump_database(&p.mubase()), full_build_dump(&p));
         assert!(
             inc == full,
             "{fixture} seed {seed} step {step}: incremental differs from full build\nedits: {history:#?}\n{}",
+            line_diff(&inc, &full)
+        );
+
+        for rel in &changed {
+            mirror(p.root(), warm.p.root(), rel);
+        }
+        let paths: Vec<&str> = changed.iter().map(String::as_str).collect();
+        let summary = warm.apply(&paths);
+        let (inc, full) = (warm.dump(), full_build_dump(&warm.p));
+        assert!(
+            inc == full,
+            "{fixture} seed {seed} step {step}: engine differs from full build\nedits: {history:#?}\nsummary: {summary:#?}\n{}",
             line_diff(&inc, &full)
         );
     }

@@ -1,7 +1,7 @@
 //! The store through the library API: a round trip of rows, and databases written by MU.
 
 use mu_daemon::index::model::{EdgeRow, EdgeType, NodeRow, NodeType};
-use mu_daemon::store::{Direction, FileHashRow, FileRows, IndexStats, Store, StoreOptions};
+use mu_daemon::store::{Delta, Direction, FileHashRow, IndexStats, Store, StoreOptions};
 
 use crate::support::{open_read_only, TempProject};
 
@@ -67,11 +67,13 @@ fn round_trip_and_per_file_replace() {
     ];
     store
         .write_full(
-            &nodes,
-            &edges,
+            nodes.clone(),
+            edges.clone(),
             &[hash("a.py", "1"), hash("b.py", "2")],
             &stats(),
             1,
+            &[],
+            &mu_daemon::store::new_generation(),
         )
         .unwrap();
 
@@ -111,21 +113,30 @@ fn round_trip_and_per_file_replace() {
     assert_eq!(store.meta("index_format").unwrap().as_deref(), Some("1"));
     assert_eq!(store.meta("version").unwrap().as_deref(), Some("1.0.0"));
 
-    // Replace everything b.py owns: g disappears, h appears; b no longer imports os, so the
-    // external goes; the call edge owned by a.py stays although its target is gone (the
-    // resolver re-resolves a.py in the same batch in real use; here we only test ownership).
-    let b_rows = FileRows {
-        path: "b.py".into(),
-        nodes: vec![
-            node("mod:b.py", NodeType::Module, "b", Some("b.py")),
-            node("fn:b.py:h", NodeType::Function, "h", Some("b.py")),
-        ],
-        edges: vec![edge("mod:b.py", EdgeType::Contains, "fn:b.py:h")],
-        hash: Some(hash("b.py", "3")),
-    };
-    store
-        .write_files(&[b_rows], &[], &[], Some(&stats()))
+    // One batch as the engine's row diff produces it: g disappears, h appears, b no longer
+    // imports os so the external goes; the call edge owned by a.py stays (the resolver
+    // re-resolves a.py in the same batch in real use; here only the writer is tested).
+    let h = node("fn:b.py:h", NodeType::Function, "h", Some("b.py"));
+    let contains_h = edge("mod:b.py", EdgeType::Contains, "fn:b.py:h");
+    let b_hash = hash("b.py", "3");
+    let delete_nodes = vec!["ext:os".to_string(), "fn:b.py:g".to_string()];
+    let delete_edges = vec![
+        "edge:mod:b.py:contains:fn:b.py:g".to_string(),
+        "edge:mod:b.py:imports:ext:os".to_string(),
+    ];
+    let generation = store
+        .write_delta(&Delta {
+            delete_nodes: &delete_nodes,
+            delete_edges: &delete_edges,
+            insert_nodes: vec![&h],
+            insert_edges: vec![&contains_h],
+            delete_hashes: vec![],
+            upsert_hashes: vec![&b_hash],
+            stats: Some(&stats()),
+            meta: vec![],
+        })
         .unwrap();
+    assert!(generation.is_some());
     let all: Vec<String> = store
         .all_nodes()
         .unwrap()

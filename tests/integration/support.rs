@@ -92,7 +92,11 @@ pub fn open_read_only(path: &Path) -> duckdb::Connection {
 
 /// Every node and edge as one line each, sorted by id: the exact graph.
 pub fn dump_graph(path: &Path) -> String {
-    let conn = open_read_only(path);
+    dump_graph_with(&open_read_only(path))
+}
+
+/// [`dump_graph`] over an open connection (e.g. a reader of an engine's store).
+pub fn dump_graph_with(conn: &duckdb::Connection) -> String {
     let mut out = String::new();
     let mut st = conn
         .prepare(
@@ -154,8 +158,7 @@ pub fn dump_graph(path: &Path) -> String {
 }
 
 /// `file_hashes` rows without timestamps: path | hash | size | language.
-pub fn dump_hashes(path: &Path) -> Vec<(String, String, i64, String)> {
-    let conn = open_read_only(path);
+fn dump_hashes_with(conn: &duckdb::Connection) -> Vec<(String, String, i64, String)> {
     let mut st = conn
         .prepare(
             "SELECT file_path, content_hash, size, language FROM file_hashes ORDER BY file_path",
@@ -176,7 +179,10 @@ pub fn metadata(path: &Path, key: &str) -> Option<String> {
 }
 
 pub fn stat(path: &Path, key: &str) -> serde_json::Value {
-    let conn = open_read_only(path);
+    stat_with(&open_read_only(path), key)
+}
+
+fn stat_with(conn: &duckdb::Connection, key: &str) -> serde_json::Value {
     let s: String = conn
         .query_row(
             "SELECT CAST(value AS VARCHAR) FROM codebase_stats WHERE key = ?",
@@ -262,12 +268,17 @@ pub fn python_with_duckdb_1_1() -> (String, String) {
 /// codebase_stats without its volatile fields, metadata without timestamps (and without
 /// `index_generation`, a token that names each write).
 pub fn dump_database(path: &Path) -> String {
-    let mut out = dump_graph(path);
-    for h in dump_hashes(path) {
+    dump_database_with(&open_read_only(path))
+}
+
+/// [`dump_database`] over an open connection.
+pub fn dump_database_with(conn: &duckdb::Connection) -> String {
+    let mut out = dump_graph_with(conn);
+    for h in dump_hashes_with(conn) {
         out.push_str(&format!("hash {h:?}\n"));
     }
     for key in ["languages", "graph", "index"] {
-        let mut v = stat(path, key);
+        let mut v = stat_with(conn, key);
         if let Some(o) = v.as_object_mut() {
             for volatile in ["duration_ms", "last_full_build_at", "last_update_at"] {
                 o.remove(volatile);
@@ -275,7 +286,6 @@ pub fn dump_database(path: &Path) -> String {
         }
         out.push_str(&format!("stat {key} {v}\n"));
     }
-    let conn = open_read_only(path);
     let mut st = conn
         .prepare("SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at', 'index_generation') ORDER BY key")
         .unwrap();
