@@ -129,6 +129,16 @@ pub struct Engine {
     cache: Option<CacheFile>,
     /// Facts or rows changed since the cache was written.
     cache_dirty: bool,
+    /// Per-file resolution results of the last resolve in this process, valid for the stored
+    /// generation it names: what a narrowed update (§11.3) needs of the files it does not
+    /// re-resolve (externals, unresolved imports and row counts).
+    resolved: Option<Resolved>,
+}
+
+/// Per-file results of the last resolution, for the stored rows of `generation`.
+struct Resolved {
+    generation: String,
+    per_file: HashMap<String, resolve::FileResolved>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -222,6 +232,7 @@ impl Engine {
             rows: None,
             cache,
             cache_dirty: false,
+            resolved: None,
         })
     }
 
@@ -425,6 +436,16 @@ impl Engine {
             .filter(|p| in_scope(p) && !seen.contains(p.as_str()))
             .cloned()
             .collect();
+        // Facts before this batch of the files it may change: the old export keys (§11.3).
+        let prior: HashMap<String, Arc<FileFacts>> = match &scope {
+            Some(_) if !full => self
+                .files
+                .iter()
+                .filter(|(p, _)| in_scope(p))
+                .filter_map(|(p, e)| Some((p.clone(), Arc::clone(e.facts.as_ref()?))))
+                .collect(),
+            _ => HashMap::new(),
+        };
         for (c, o) in scanned.files.iter().zip(observed) {
             self.absorb(c, o, full, &mut batch, &mut skipped);
         }
@@ -507,7 +528,94 @@ impl Engine {
             .collect();
         let no_config = ProjectConfig::default();
         let config = self.baseline.as_ref().map_or(&no_config, |b| &b.config);
-        let graph = self.pool.install(|| resolve::resolve(&sources, config));
+        // Narrowed to the affected files (§11.3) when this process resolved the stored rows
+        // and only file contents changed: same config, same skip list, the old facts known.
+        let changed: Vec<&String> = batch
+            .created
+            .iter()
+            .chain(&batch.modified)
+            .chain(&batch.deleted)
+            .collect();
+        let narrow = !full
+            && config_same
+            && skipped_same
+            && changed
+                .iter()
+                .all(|p| prior.contains_key(*p) || batch.created.iter().any(|c| c == *p))
+            && self
+                .resolved
+                .as_ref()
+                .is_some_and(|r| Some(&r.generation) == self.generation.as_ref());
+        let affected: Option<Vec<bool>> = narrow.then(|| {
+            let changes: Vec<resolve::Change<'_>> = changed
+                .iter()
+                .map(|p| resolve::Change {
+                    path: p.as_str(),
+                    old: prior.get(*p).map(|f| &**f),
+                    new: self.files.get(*p).and_then(|e| e.facts.as_deref()),
+                })
+                .collect();
+            self.pool.install(|| resolve::affected(&sources, &changes))
+        });
+        let mut graph = self
+            .pool
+            .install(|| resolve::resolve_only(&sources, config, affected.as_deref()));
+        // Per-file results: replace the re-resolved files', drop the deleted ones'.
+        let mut per_file = match (&affected, self.resolved.take()) {
+            (Some(_), Some(r)) => r.per_file,
+            _ => HashMap::new(),
+        };
+        for p in &batch.deleted {
+            per_file.remove(p);
+        }
+        per_file.extend(std::mem::take(&mut graph.file_externals));
+        let reresolved: HashSet<Arc<str>> = match &affected {
+            Some(a) => sources
+                .iter()
+                .zip(a)
+                .filter(|(_, &hit)| hit)
+                .map(|(f, _)| Arc::from(f.path.as_str()))
+                .chain(batch.deleted.iter().map(|p| Arc::from(p.as_str())))
+                .collect(),
+            None => HashSet::new(),
+        };
+        if affected.is_some() {
+            // Externals over every file, then the narrowed graph's rows in id order.
+            let mut refs: BTreeMap<String, std::collections::BTreeSet<&'static str>> =
+                BTreeMap::new();
+            for (path, fr) in &per_file {
+                let Some(lang) = self.files.get(path).map(|e| e.language.as_str()) else {
+                    continue;
+                };
+                for pkg in &fr.externals {
+                    refs.entry(pkg.clone()).or_default().insert(lang);
+                }
+            }
+            graph.nodes.retain(|n| n.node_type != NodeType::External);
+            graph.nodes.extend(resolve::external_rows(&refs));
+            graph.nodes.sort_by(|a, b| a.id.cmp(&b.id));
+        }
+        let unresolved_imports: usize = per_file.values().map(|f| f.unresolved_imports).sum();
+        let narrowed_counts = affected.is_some().then(|| {
+            let mut c = GraphCounts {
+                nodes: [0; 4],
+                edges: [0; 5],
+            };
+            for f in per_file.values() {
+                for (a, b) in c.nodes.iter_mut().zip(f.node_counts) {
+                    *a += b;
+                }
+                for (a, b) in c.edges.iter_mut().zip(f.edge_counts) {
+                    *a += b;
+                }
+            }
+            c.nodes[3] = graph
+                .nodes
+                .iter()
+                .filter(|n| n.node_type == NodeType::External)
+                .count() as u64;
+            c
+        });
         drop(sources);
         if full {
             // Resolution's working set is gone; DuckDB's is yet to come.
@@ -526,19 +634,22 @@ impl Engine {
         let (nd, ed) = self
             .pool
             .install(|| rows::digests(&graph.nodes, &graph.edges));
-        let counts = GraphCounts {
+        let counts = narrowed_counts.unwrap_or(GraphCounts {
             nodes: [0, 1, 2, 3].map(|i| nd.type_counts[i]),
             edges: ed.type_counts,
-        };
+        });
         // A full build rewrites everything: it needs neither the stored rows nor the lists.
         let old = if full {
             StoredRows::default()
         } else {
             self.stored_rows()?
         };
-        let mut diff = self
-            .pool
-            .install(|| rows::diff(&old, &graph.nodes, &graph.edges, nd, ed, !full));
+        let mut diff = self.pool.install(|| {
+            let keep = |owner: Option<&Arc<str>>| {
+                affected.is_some() && owner.is_some_and(|o| !reresolved.contains(o))
+            };
+            rows::diff(&old, &graph.nodes, &graph.edges, nd, ed, !full, &keep)
+        });
         phase_ms.insert("diff", t_diff.elapsed().as_millis() as u64);
         let t_write = Instant::now();
         let files_changed = if full {
@@ -548,7 +659,7 @@ impl Engine {
         };
         let mut summary = self.summary_base(mode, &batch, files_changed);
         fill_counts(&mut summary, &counts);
-        summary.unresolved_imports = graph.unresolved_imports;
+        summary.unresolved_imports = unresolved_imports;
         let built_at = if full {
             None
         } else {
@@ -560,7 +671,7 @@ impl Engine {
             .map(|b| b.skipped.values().cloned().collect())
             .unwrap_or_default();
         let stats = self.make_stats(
-            graph.unresolved_imports,
+            unresolved_imports,
             &counts,
             &summary,
             &skipped_list,
@@ -593,6 +704,10 @@ impl Engine {
                 (written, saver.join())
             });
             written?;
+            self.resolved = Some(Resolved {
+                generation: generation.clone(),
+                per_file,
+            });
             self.generation = Some(generation);
             self.cache_dirty = !matches!(saved, Ok(Ok(())));
             if let Ok(Err(e)) = saved {
@@ -637,6 +752,10 @@ impl Engine {
             summary.changes = std::mem::take(&mut diff.changes);
             let old = match generation {
                 Some(g) => {
+                    self.resolved = Some(Resolved {
+                        generation: g.clone(),
+                        per_file,
+                    });
                     self.generation = Some(g.clone());
                     self.rows = Some(diff.rows_after(g));
                     self.cache_dirty = true;
@@ -644,6 +763,10 @@ impl Engine {
                 }
                 // Nothing changed in the graph: the stored rows are what they were.
                 None => {
+                    self.resolved = self.generation.clone().map(|generation| Resolved {
+                        generation,
+                        per_file,
+                    });
                     self.rows = Some(old);
                     None
                 }
@@ -1207,6 +1330,7 @@ mod tests {
                 properties: "{}".into(),
             }],
             unresolved_imports: 0,
+            file_externals: BTreeMap::new(),
         };
         let (nh, eh) = rows::digests(&graph.nodes, &graph.edges);
         let counts = GraphCounts {

@@ -285,7 +285,10 @@ pub fn digests(nodes: &[NodeRow], edges: &[EdgeRow]) -> (Hashes, Hashes) {
 /// [`StoredRows`] of a whole graph (rows sorted by id), e.g. read back from the database.
 pub fn stored_rows(nodes: &[NodeRow], edges: &[EdgeRow], generation: String) -> StoredRows {
     let (nd, ed) = digests(nodes, edges);
-    diff(&StoredRows::default(), nodes, edges, nd, ed, false).rows_after(generation)
+    diff(&StoredRows::default(), nodes, edges, nd, ed, false, &|_| {
+        false
+    })
+    .rows_after(generation)
 }
 
 /// The row-level difference between the stored rows and a new graph.
@@ -314,10 +317,16 @@ impl Diff {
     }
 }
 
+/// Which stored rows a narrowed update leaves alone: rows owned by a file that was not
+/// re-resolved (by owner; `None` = externals and rows without an owner).
+pub type KeepOld<'k> = &'k (dyn Fn(Option<&Arc<str>>) -> bool + Sync);
+
 /// Where one table's merge join puts its results.
 struct Out<'d> {
     /// Fill the lists (else only the new row set is built).
     lists: bool,
+    /// Stored rows missing from the new rows are kept (not removed) when this holds.
+    keep_old: KeepOld<'d>,
     insert: &'d mut Vec<usize>,
     delete: &'d mut Vec<String>,
     added: &'d mut Vec<String>,
@@ -364,6 +373,16 @@ fn merge<'a>(
         let digests = &hashes.digests;
         match ord {
             std::cmp::Ordering::Less => {
+                if (out.keep_old)(old.owner(i)) {
+                    rows.push_hashed(
+                        old.id(i),
+                        old.id_hashes[i],
+                        old.digest(i),
+                        old.owner(i).cloned(),
+                    );
+                    i += 1;
+                    continue;
+                }
                 if out.lists {
                     note(old.owner(i));
                     out.removed.push(old.id(i).to_string());
@@ -404,7 +423,9 @@ fn merge<'a>(
 }
 
 /// Diff the stored rows against a new graph (nodes and edges sorted by id, with their hashes).
-/// Without `lists` only the new row set is built (a full build rewrites everything).
+/// Without `lists` only the new row set is built (a full build rewrites everything). A
+/// narrowed update passes only the rows of the re-resolved files (and every external) and
+/// keeps the stored rows of the other files with `keep_old`.
 pub fn diff(
     old: &StoredRows,
     nodes: &[NodeRow],
@@ -412,6 +433,7 @@ pub fn diff(
     node_hashes: Hashes,
     edge_hashes: Hashes,
     lists: bool,
+    keep_old: KeepOld<'_>,
 ) -> Diff {
     let mut d = Diff::default();
     let (mut node_files, mut edge_files) = (BTreeSet::new(), BTreeSet::new());
@@ -435,6 +457,7 @@ pub fn diff(
                 |i| node_owner(&nodes[i]).map(|f| interner.get(f)),
                 Out {
                     lists,
+                    keep_old,
                     insert: insert_nodes,
                     delete: delete_nodes,
                     added: &mut changes.added_nodes,
@@ -473,6 +496,7 @@ pub fn diff(
                 owner_of_edge,
                 Out {
                     lists,
+                    keep_old,
                     insert: insert_edges,
                     delete: delete_edges,
                     added: &mut changes.added_edges,
@@ -543,7 +567,7 @@ mod tests {
             "{\"line\":2}",
         )];
         let (nd, ed) = digests(&new_nodes, &new_edges);
-        let d = diff(&old, &new_nodes, &new_edges, nd, ed, true);
+        let d = diff(&old, &new_nodes, &new_edges, nd, ed, true, &|_| false);
         assert_eq!(
             d.changes,
             ChangeSummary {
@@ -563,7 +587,7 @@ mod tests {
         let (nd2, ed2) = digests(&new_nodes, &new_edges);
         let after = d.rows_after("g2".into());
         assert_eq!(after, stored_rows(&new_nodes, &new_edges, "g2".into()));
-        let again = diff(&after, &new_nodes, &new_edges, nd2, ed2, true);
+        let again = diff(&after, &new_nodes, &new_edges, nd2, ed2, true, &|_| false);
         assert!(again.changes.is_empty());
         assert!(again.insert_nodes.is_empty() && again.delete_edges.is_empty());
     }

@@ -84,6 +84,29 @@ pub struct ResolvedGraph {
 pub struct FileResolved {
     pub unresolved_imports: usize,
     pub externals: BTreeSet<String>,
+    /// Rows this file owns, by type in [`NodeType::ALL`] / [`EdgeType::ALL`] order.
+    pub node_counts: [u64; 4],
+    pub edge_counts: [u64; 5],
+}
+
+/// The external nodes (`mubase.md` §8.3) for packages referenced by files of the given
+/// languages, sorted by id.
+pub fn external_rows(refs: &BTreeMap<String, BTreeSet<&'static str>>) -> Vec<NodeRow> {
+    refs.iter()
+        .map(|(pkg, langs)| NodeRow {
+            id: format!("ext:{pkg}"),
+            node_type: NodeType::External,
+            name: pkg.clone(),
+            qualified_name: Some(pkg.clone()),
+            file_path: None,
+            line_start: None,
+            line_end: None,
+            properties: model::to_json(&ExternalProps {
+                languages: langs.iter().copied().collect(),
+            }),
+            complexity: 0,
+        })
+        .collect()
 }
 
 /// The per-language import linkers, run lazily per file by [`Resolver::links`].
@@ -210,11 +233,23 @@ pub fn resolve_only(
             externals.entry(pkg.clone()).or_default().insert(lang);
             pkgs.insert(pkg);
         }
+        let mut node_counts = [1, 0, 0, 0];
+        for &n in nodes_of_file.get(fi).map(Vec::as_slice).unwrap_or(&[]) {
+            node_counts[if r.idx.is_class(n) { 1 } else { 2 }] += 1;
+        }
+        let mut edge_counts = [0u64; 5];
+        for e in &out.edges {
+            if let Some(k) = EdgeType::ALL.iter().position(|t| *t == e.edge_type) {
+                edge_counts[k] += 1;
+            }
+        }
         file_externals.insert(
             f.path.clone(),
             FileResolved {
                 unresolved_imports: n_unresolved,
                 externals: pkgs,
+                node_counts,
+                edge_counts,
             },
         );
         edges.extend(out.edges);
@@ -225,21 +260,7 @@ pub fn resolve_only(
             .filter(|&n| r.idx.node(n).is_some_and(|x| wanted(x.file)))
             .filter_map(|n| def_row(&r, n)),
     );
-    for (pkg, langs) in externals {
-        nodes.push(NodeRow {
-            id: format!("ext:{pkg}"),
-            node_type: NodeType::External,
-            name: pkg.clone(),
-            qualified_name: Some(pkg),
-            file_path: None,
-            line_start: None,
-            line_end: None,
-            properties: model::to_json(&ExternalProps {
-                languages: langs.into_iter().collect(),
-            }),
-            complexity: 0,
-        });
-    }
+    nodes.extend(external_rows(&externals));
     nodes.sort_by(|a, b| a.id.cmp(&b.id));
     nodes.dedup_by(|a, b| a.id == b.id);
     edges.sort_by(|a, b| a.id.cmp(&b.id));
