@@ -192,31 +192,18 @@ impl Engine {
             .unwrap_or_default();
         let mut files = BTreeMap::new();
         for (path, hash) in store.file_hashes()? {
-            let grammar = Grammar::for_path(&path);
-            let Some(language) = grammar
-                .map(|g| g.1)
-                .or_else(|| Language::parse(&hash.language))
-            else {
+            let Some(mut entry) = new_entry(&path, &hash) else {
                 continue;
             };
-            let info = header
+            entry.info = header
                 .get(path.as_str())
-                .filter(|e| e.content_hash == hash.content_hash && e.language == language)
+                .filter(|e| e.content_hash == hash.content_hash && e.language == entry.language)
                 .map(|e| FileInfo {
                     total_lines: e.total_lines,
                     parse_errors: e.parse_errors,
                     parse_failed: e.parse_failed,
                 });
-            files.insert(
-                path,
-                FileEntry {
-                    hash,
-                    grammar: grammar.map(|g| g.0),
-                    language,
-                    info,
-                    facts: None,
-                },
-            );
+            files.insert(path, entry);
         }
         drop(header);
         Ok(Engine {
@@ -354,8 +341,50 @@ impl Engine {
         Ok(())
     }
 
-    /// The one update path. `scope`: `None` = the whole tree, else the paths of a batch.
+    /// The one update path. `scope`: `None` = the whole tree, else the paths of a batch. On an
+    /// error the in-memory state may be ahead of the database (files re-read, rows not
+    /// written): it is reloaded from the database, and the next update reconciles the whole
+    /// tree.
     fn update(
+        &mut self,
+        scope: Option<Vec<String>>,
+        force: bool,
+        progress: &(dyn Fn(&Progress) + Sync),
+    ) -> Result<IndexSummary, IndexError> {
+        let result = self.update_inner(scope, force, progress);
+        if result.is_err() {
+            self.reload();
+        }
+        result
+    }
+
+    /// Forget what the database may not reflect: file rows come from `file_hashes` again
+    /// (keeping facts whose content hash still matches), stored rows and the baseline are
+    /// dropped.
+    fn reload(&mut self) {
+        let stored = self.store.file_hashes().unwrap_or_default();
+        let mut old = std::mem::take(&mut self.files);
+        for (path, hash) in stored {
+            let Some(mut e) = old.remove(&path).or_else(|| new_entry(&path, &hash)) else {
+                continue;
+            };
+            if e.hash.content_hash != hash.content_hash {
+                e.facts = None;
+                e.info = None;
+            }
+            e.hash = hash;
+            self.files.insert(path, e);
+        }
+        self.baseline = None;
+        self.rows = None;
+        self.generation = self.store.meta(GENERATION_KEY).ok().flatten();
+        self.config_hash = self.store.meta(CONFIG_HASH_KEY).ok().flatten();
+        self.format_ok = self.store.meta("index_format").ok().flatten().as_deref()
+            == Some(&INDEX_FORMAT.to_string());
+        self.cache_dirty = true;
+    }
+
+    fn update_inner(
         &mut self,
         scope: Option<Vec<String>>,
         force: bool,
@@ -1093,6 +1122,21 @@ impl Engine {
     }
 }
 
+/// A file known from its `file_hashes` row only; `None` when its language is unknown.
+fn new_entry(path: &str, hash: &FileHashRow) -> Option<FileEntry> {
+    let grammar = Grammar::for_path(path);
+    let language = grammar
+        .map(|g| g.1)
+        .or_else(|| Language::parse(&hash.language))?;
+    Some(FileEntry {
+        hash: hash.clone(),
+        grammar: grammar.map(|g| g.0),
+        language,
+        info: None,
+        facts: None,
+    })
+}
+
 /// The facts of `files` (those that have them) and the stored rows, to the cache in `dir`.
 fn save_files(
     dir: &Path,
@@ -1301,6 +1345,13 @@ fn fill_counts_from_store(summary: &mut IndexSummary, counts: &crate::store::Gra
 mod tests {
     use super::*;
     use crate::index::model::{EdgeRow, NodeRow};
+
+    #[test]
+    fn the_engine_can_move_to_a_worker_thread() {
+        fn send<T: Send>() {}
+        send::<Engine>();
+        send::<ChangeSummary>();
+    }
 
     #[test]
     fn graph_counts_json_is_graph_stats() {

@@ -243,3 +243,24 @@ fn large_batches() {
     assert_eq!(s.removed_edges.len(), 40);
     w.assert_equals_full_build("many removed");
 }
+
+/// A batch whose write fails leaves the engine reloaded from the database; the next batch
+/// reconciles the whole tree and the database again equals a full build.
+#[test]
+fn a_failed_write_is_repaired_by_the_next_batch() {
+    let mut w = project();
+    let conn = w.engine.store().reader().unwrap();
+    // A row in the way of the batch's insert: the transaction fails on the primary key.
+    conn.execute(
+        "INSERT INTO nodes (id, type, name) VALUES ('fn:pkg/b.py:extra', 'function', 'extra')",
+        [],
+    )
+    .unwrap();
+    w.p.write("pkg/b.py", format!("{B}\n\ndef extra():\n    return 1\n"));
+    assert!(w.engine.apply(&["pkg/b.py"]).is_err());
+    conn.execute("DELETE FROM nodes WHERE id = 'fn:pkg/b.py:extra'", [])
+        .unwrap();
+    let s = w.apply(&["pkg/a.py"]);
+    assert_eq!(s.added_nodes, strings(&["fn:pkg/b.py:extra"]));
+    w.assert_equals_full_build("after a failed write");
+}
