@@ -377,6 +377,7 @@ impl Engine {
         }
         self.baseline = None;
         self.rows = None;
+        self.resolved = None;
         self.generation = self.store.meta(GENERATION_KEY).ok().flatten();
         self.config_hash = self.store.meta(CONFIG_HASH_KEY).ok().flatten();
         self.format_ok = self.store.meta("index_format").ok().flatten().as_deref()
