@@ -1803,22 +1803,14 @@ impl<'s, 't> Extractor<'s, 't> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::lang::test_support::{ctor, declared, parse, s, unknown};
 
     fn facts_bytes(src: &[u8]) -> FileFacts {
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_c_sharp::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(src, None).unwrap();
-        extract(&tree, src)
+        extract(&parse(tree_sitter_c_sharp::LANGUAGE.into(), src), src)
     }
 
     fn facts(src: &str) -> FileFacts {
         facts_bytes(src.as_bytes())
-    }
-
-    fn s(x: &str) -> String {
-        x.to_string()
     }
 
     fn strs(xs: &[&str]) -> Vec<String> {
@@ -1922,27 +1914,6 @@ mod tests {
 
     fn fn_info(def: &Def) -> &FunctionInfo {
         def.function.as_ref().unwrap()
-    }
-
-    fn declared(name: &str, ty: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Declared(s(ty)),
-        }
-    }
-
-    fn ctor(name: &str, ty: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Ctor(s(ty)),
-        }
-    }
-
-    fn unknown(name: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Unknown,
-        }
     }
 
     fn using(spec: &str, alias: Option<&str>, is_static: bool, line: u32) -> Import {

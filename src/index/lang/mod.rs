@@ -10,6 +10,8 @@ pub mod go;
 pub mod java;
 pub mod python;
 pub mod rust;
+#[cfg(test)]
+pub mod test_support;
 pub mod typescript;
 
 use crate::index::facts::{FileFacts, Language};

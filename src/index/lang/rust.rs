@@ -1672,22 +1672,14 @@ impl<'s, 't> Extractor<'s, 't> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::index::lang::test_support::{ctor, declared, parse, s, unknown};
 
     fn facts(src: &str) -> FileFacts {
         facts_bytes(src.as_bytes())
     }
 
     fn facts_bytes(src: &[u8]) -> FileFacts {
-        let mut parser = tree_sitter::Parser::new();
-        parser
-            .set_language(&tree_sitter_rust::LANGUAGE.into())
-            .unwrap();
-        let tree = parser.parse(src, None).unwrap();
-        extract(&tree, src)
-    }
-
-    fn s(x: &str) -> String {
-        x.to_string()
+        extract(&parse(tree_sitter_rust::LANGUAGE.into(), src), src)
     }
 
     fn p(name: &str, ty: &str) -> Param {
@@ -1695,27 +1687,6 @@ mod tests {
             name: s(name),
             type_: Some(s(ty)),
             ..Param::default()
-        }
-    }
-
-    fn declared(name: &str, ty: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Declared(s(ty)),
-        }
-    }
-
-    fn ctor(name: &str, ty: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Ctor(s(ty)),
-        }
-    }
-
-    fn unknown(name: &str) -> LocalType {
-        LocalType {
-            name: s(name),
-            ty: LocalTy::Unknown,
         }
     }
 
