@@ -29,6 +29,23 @@ pub fn line_end(node: Node) -> u32 {
     }
 }
 
+/// Named children of a node, skipping nodes of kind `comment` (Python, Go, C#).
+pub fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
+    let mut cursor = n.walk();
+    n.named_children(&mut cursor)
+        .filter(|c| c.kind() != "comment")
+        .collect()
+}
+
+/// First named child that is not of kind `comment`.
+pub fn first_named<'t>(n: Node<'t>) -> Option<Node<'t>> {
+    let mut cursor = n.walk();
+    let found = n
+        .named_children(&mut cursor)
+        .find(|c| c.kind() != "comment");
+    found
+}
+
 /// Runs of whitespace become one space; leading/trailing whitespace removed.
 pub fn normalize_ws(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

@@ -104,7 +104,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{bytes, clean_docstring, cut_chars, line_end, line_start, normalize_ws, text};
+use super::common::{
+    bytes, clean_docstring, cut_chars, line_end, line_start, named_children, normalize_ws, text,
+};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -175,14 +177,6 @@ struct Extractor<'s, 't> {
 fn ident(n: Node, src: &[u8]) -> String {
     let t = text(n, src);
     t.strip_prefix('@').unwrap_or(&t).to_string()
-}
-
-/// Named children, comments skipped.
-fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
-    let mut cursor = n.walk();
-    n.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
-        .collect()
 }
 
 fn first_child_of_kind<'t>(n: Node<'t>, kind: &str) -> Option<Node<'t>> {

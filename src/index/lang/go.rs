@@ -102,7 +102,9 @@ use std::collections::HashSet;
 
 use tree_sitter::{Node, Tree};
 
-use super::common::{clean_docstring, line_end, line_start, normalize_ws, text};
+use super::common::{
+    clean_docstring, first_named, line_end, line_start, named_children, normalize_ws, text,
+};
 use crate::index::facts::{
     Base, CallSite, Callee, ClassInfo, ClassKind, Def, DefIdx, DefKind, FileFacts, FunctionInfo,
     Import, ImportKind, LocalTy, LocalType, Param, Receiver, Relation, TypeRef,
@@ -199,23 +201,6 @@ struct Extractor<'s, 't> {
 
 // ---------------------------------------------------------------------------------------------
 // Small node helpers (bounds-checked: never index out of range).
-
-/// Named children of a node, skipping comments.
-fn named_children<'t>(n: Node<'t>) -> Vec<Node<'t>> {
-    let mut cursor = n.walk();
-    n.named_children(&mut cursor)
-        .filter(|c| c.kind() != "comment")
-        .collect()
-}
-
-/// First named child that is not a comment.
-fn first_named<'t>(n: Node<'t>) -> Option<Node<'t>> {
-    let mut cursor = n.walk();
-    let found = n
-        .named_children(&mut cursor)
-        .find(|c| c.kind() != "comment");
-    found
-}
 
 fn field_nodes<'t>(n: Node<'t>, field: &'static str) -> Vec<Node<'t>> {
     let mut cursor = n.walk();
