@@ -3,8 +3,12 @@
 pub mod cli;
 pub mod commands;
 pub mod index;
+pub mod process;
 pub mod project;
+pub mod registry;
+pub mod server;
 pub mod store;
+pub mod watch;
 
 /// Give freed heap memory back to the system (glibc keeps it otherwise): the peak of a full
 /// build is resolution's working set followed by DuckDB's, and these should not add up.

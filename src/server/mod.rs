@@ -1,0 +1,1 @@
+//! The HTTP server (`http-api.md`): router, guard, handlers.

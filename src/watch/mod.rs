@@ -1,0 +1,1 @@
+//! The file watcher: notify events, debounced into batches of paths for the indexer.
