@@ -32,7 +32,10 @@ pub(crate) fn probe(pids: &[u32]) -> HashMap<u32, ProcFacts> {
     if pids.is_empty() {
         return out;
     }
-    let wanted: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+    // Duplicates must go: sysinfo drops a pid listed twice (its "updated" flag flips back).
+    let mut wanted: Vec<Pid> = pids.iter().map(|&p| Pid::from_u32(p)).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
     let mut sys = System::new();
     sys.refresh_processes_specifics(
         ProcessesToUpdate::Some(&wanted),
