@@ -538,6 +538,50 @@ fn files_are_0600_and_dirs_0700_under_umask_000() {
     }
 }
 
+/// Runs in a child process with a controlled environment (see `from_env_uses_mu_home_or_home`).
+#[test]
+fn from_env_child() {
+    let Some(home) = std::env::var_os("MU_REGISTRY_FROM_ENV_CHILD") else {
+        return;
+    };
+    let home = PathBuf::from(home);
+    match std::env::var("MU_HOME").as_deref() {
+        // Empty counts as unset: ~/.mu, created 0700 only by from_env.
+        Ok("") => {
+            let reg = Registry::from_env_no_create().unwrap();
+            assert_eq!(reg.home(), home.join(".mu"));
+            assert!(!home.join(".mu").exists());
+            let reg = Registry::from_env().unwrap();
+            assert_eq!(reg.file(), home.join(".mu").join("daemons.json"));
+            assert_eq!(mode(&home.join(".mu")), 0o700);
+        }
+        Ok(v) => assert_eq!(
+            Registry::from_env().unwrap_err().to_string(),
+            format!("MU_HOME must be an absolute path: {v}")
+        ),
+        Err(_) => panic!("MU_HOME must be set for this child"),
+    }
+}
+
+#[test]
+fn from_env_uses_mu_home_or_home() {
+    for mu_home in ["", "relative/mu"] {
+        let d = tempfile::tempdir().unwrap();
+        let out = Command::new(std::env::current_exe().unwrap())
+            .args(["--exact", "registry::tests::from_env_child"])
+            .env("MU_REGISTRY_FROM_ENV_CHILD", d.path())
+            .env("HOME", d.path())
+            .env("MU_HOME", mu_home)
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && stdout.contains("1 passed"),
+            "{out:?}"
+        );
+    }
+}
+
 // ---- liveness ----
 
 /// Kills and reaps the child when dropped.
