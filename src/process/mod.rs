@@ -3,4 +3,5 @@
 //! probes.
 
 pub mod lock;
+pub mod log;
 pub mod pidfile;
