@@ -2,6 +2,7 @@
 //! readiness pipe, signals and the stop protocol, pid and lock files, the log file, loopback HTTP
 //! probes.
 
+pub mod http;
 pub mod lock;
 pub mod log;
 pub mod pidfile;
