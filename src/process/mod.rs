@@ -6,3 +6,5 @@ pub mod http;
 pub mod lock;
 pub mod log;
 pub mod pidfile;
+pub mod ready;
+pub mod spawn;
