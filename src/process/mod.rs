@@ -7,4 +7,5 @@ pub mod lock;
 pub mod log;
 pub mod pidfile;
 pub mod ready;
+pub mod signal;
 pub mod spawn;
