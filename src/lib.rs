@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod daemon;
 pub mod index;
 pub mod process;
 pub mod project;

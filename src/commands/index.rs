@@ -1,7 +1,8 @@
 //! `mu-daemon index [PATH] [--force]` (`cli-and-registry.md` §3.7).
 //!
-//! No daemon exists yet in this version, so the build always runs directly ("via": "direct"):
-//! take the project lock, open the mubase read-write, index, release the lock.
+//! When a live daemon serves the project, the build goes through it (`POST /build`, "via":
+//! "daemon"): the database is never opened twice. Otherwise: take the project lock, open the
+//! mubase read-write, index, release the lock ("via": "direct").
 
 use std::io::IsTerminal;
 use std::time::Duration;
@@ -11,7 +12,10 @@ use serde_json::{json, Map};
 use super::{exit, CliError, Ctx};
 use crate::cli::IndexArgs;
 use crate::index::{Engine, IndexSummary, Phase, Progress};
+use crate::process::http;
+use crate::process::lock::{LockError, ProjectLock};
 use crate::project::{self, Project};
+use crate::registry::{Entry, Registry};
 use crate::store::{Store, StoreOptions};
 
 pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
@@ -23,6 +27,17 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
     }
     let project = project::resolve_root(&args.path, true)?
         .ok_or_else(|| CliError::new("internal", exit::INTERNAL, "no project root"))?;
+    // Step 2: a live daemon owns the database; the build goes through it.
+    let registry = Registry::from_env_no_create()?;
+    let snap = registry.clean()?;
+    super::common::report_cleanup(ctx, &snap.removed, &snap.warnings);
+    if let Some(le) = snap
+        .live
+        .iter()
+        .find(|le| le.entry.project_path == project.root)
+    {
+        return via_daemon(ctx, &project, &le.entry, args.force);
+    }
     project.ensure_mu_dir().map_err(|e| {
         CliError::new(
             "internal",
@@ -30,7 +45,57 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
             format!("Cannot create {}: {e}", project.mu_dir().display()),
         )
     })?;
-    let _lock = take_project_lock(ctx, &project)?;
+    let cancel = super::common::catch_interrupt();
+    let tty = !ctx.json && std::io::stderr().is_terminal();
+    let _lock = ProjectLock::wait(
+        &project.lock_path(),
+        |holder| {
+            if tty {
+                eprintln!(
+                    "Waiting for pid {} to finish indexing {}…",
+                    holder.map_or_else(|| "?".to_string(), |p| p.to_string()),
+                    project.root.display()
+                );
+            }
+        },
+        cancel,
+    )
+    .map_err(|e| match e {
+        LockError::Io(e) if e.kind() == std::io::ErrorKind::Interrupted => {
+            CliError::new("interrupted", exit::INTERNAL, "Interrupted.")
+        }
+        LockError::Io(e) => CliError::new(
+            "internal",
+            exit::INTERNAL,
+            format!("Cannot lock {}: {e}", project.lock_path().display()),
+        ),
+        LockError::Held { .. } => {
+            CliError::new("internal", exit::INTERNAL, "project lock still held")
+        }
+    })?;
+    // A daemon may have started while we waited for the lock (it released it only on exit, so
+    // this is one that serves the database as a secondary project): send it the build.
+    let summary = match index_locked(ctx, &project, args.force) {
+        Err(e) if e.code == "database_locked" => {
+            let pid = e.extra.get("pid").and_then(serde_json::Value::as_u64);
+            let owner = registry.clean().ok().and_then(|s| {
+                s.live
+                    .into_iter()
+                    .find(|le| pid.is_some_and(|p| u64::from(le.entry.pid) == p))
+            });
+            return match owner {
+                Some(le) => via_daemon(ctx, &project, &le.entry, args.force),
+                None => Err(e),
+            };
+        }
+        other => other?,
+    };
+    report(ctx, &project, &summary);
+    Ok(())
+}
+
+/// Index the project directly; the caller holds the project lock.
+pub fn index_locked(ctx: &Ctx, project: &Project, force: bool) -> Result<IndexSummary, CliError> {
     let store = Store::open(
         &project.mubase_path(),
         &StoreOptions::default(),
@@ -40,34 +105,13 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
         ctx.warn(w);
     }
     let mut engine = Engine::open(&project.root, &project.cache_dir(), store, 0)?;
-
-    let show_progress = !ctx.json && std::io::stderr().is_terminal();
-    let bar = show_progress.then(|| {
-        let pb = indicatif::ProgressBar::new(0);
-        pb.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} {msg:8} [{bar:30}] {pos}/{len} files ({elapsed})",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        pb.enable_steady_tick(Duration::from_millis(120));
-        pb
-    });
+    let bar = progress_bar(ctx);
     let on_progress = |p: &Progress| {
         if let Some(pb) = &bar {
-            pb.set_length(p.files_total as u64);
-            pb.set_position(p.files_done as u64);
-            pb.set_message(match p.phase {
-                Phase::Scan => "scanning",
-                Phase::Parse => "parsing",
-                Phase::Resolve => "linking",
-                Phase::Write => "writing",
-                Phase::Done => "done",
-            });
+            show_progress(pb, p);
         }
     };
-    let result = engine.reconcile(args.force, &on_progress);
+    let result = engine.reconcile(force, &on_progress);
     if let Some(pb) = bar {
         pb.finish_and_clear();
     }
@@ -82,50 +126,138 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
     summary
         .phase_ms
         .insert("close", t.elapsed().as_millis() as u64);
-    report(ctx, &project, &summary);
-    Ok(())
+    Ok(summary)
 }
 
-/// Take `.mu/daemon.lock`, waiting while another `index` (or a starting daemon) holds it.
-fn take_project_lock(ctx: &Ctx, project: &Project) -> Result<fslock::LockFile, CliError> {
-    let path = project.lock_path();
-    let mut lock = fslock::LockFile::open(&path).map_err(|e| {
+/// A progress bar on a TTY (never with `--json`).
+pub fn progress_bar(ctx: &Ctx) -> Option<indicatif::ProgressBar> {
+    let show = !ctx.json && std::io::stderr().is_terminal();
+    show.then(|| {
+        let pb = indicatif::ProgressBar::new(0);
+        pb.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} {msg:8} [{bar:30}] {pos}/{len} files ({elapsed})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    })
+}
+
+pub fn show_progress(pb: &indicatif::ProgressBar, p: &Progress) {
+    pb.set_length(p.files_total as u64);
+    pb.set_position(p.files_done as u64);
+    pb.set_message(match p.phase {
+        Phase::Scan => "scanning",
+        Phase::Parse => "parsing",
+        Phase::Resolve => "linking",
+        Phase::Write => "writing",
+        Phase::Done => "done",
+    });
+}
+
+/// §3.7 step 2: `POST /build` to the project's daemon, with no deadline.
+fn via_daemon(ctx: &Ctx, project: &Project, e: &Entry, force: bool) -> Result<(), CliError> {
+    let not_responding = || {
         CliError::new(
-            "internal",
-            exit::INTERNAL,
-            format!("Cannot open {}: {e}", path.display()),
+            "unresponsive",
+            exit::USER,
+            format!(
+                "mu-daemon for {root} is not responding; stop it first (mu-daemon stop {root}).",
+                root = project.root.display()
+            ),
         )
-    })?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600));
+    };
+    let addr = super::common::entry_addr(e).ok_or_else(not_responding)?;
+    // Answers within a second, or it is not responding; then the build may take as long as
+    // it takes (a day is "no deadline" for practical purposes).
+    if super::common::probe(e, "/health", Duration::from_secs(2)).is_none() {
+        return Err(not_responding());
     }
-    let mut announced = false;
-    loop {
-        match lock.try_lock_with_pid() {
-            Ok(true) => return Ok(lock),
-            Ok(false) => {
-                if !announced && !ctx.json && std::io::stderr().is_terminal() {
-                    let holder = std::fs::read_to_string(&path).unwrap_or_default();
-                    eprintln!(
-                        "Waiting for pid {} to finish indexing {}…",
-                        holder.trim(),
-                        project.root.display()
-                    );
-                    announced = true;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => {
-                return Err(CliError::new(
-                    "internal",
-                    exit::INTERNAL,
-                    format!("Cannot lock {}: {e}", path.display()),
-                ))
-            }
+    let body = json!({"cwd": project.root.display().to_string(), "force": force}).to_string();
+    let token = super::common::token();
+    let mut headers = vec![("Content-Type", "application/json")];
+    let auth = token.map(|t| format!("Bearer {t}"));
+    if let Some(a) = &auth {
+        headers.push(("Authorization", a.as_str()));
+    }
+    let resp = http::request(
+        addr,
+        "POST",
+        "/build",
+        &headers,
+        Some(body.as_bytes()),
+        Duration::from_secs(86_400),
+    )
+    .map_err(|_| not_responding())?;
+    let answer = resp.json().unwrap_or(serde_json::Value::Null);
+    if resp.status != 200 {
+        let detail = answer
+            .get("detail")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or("unknown error");
+        let code = if resp.status == 409 {
+            "build_running"
+        } else {
+            "internal"
+        };
+        let exit_code = if resp.status == 409 {
+            exit::USER
+        } else {
+            exit::INTERNAL
+        };
+        return Err(CliError::new(code, exit_code, detail.to_string()));
+    }
+    let num = |k: &str| {
+        answer
+            .get(k)
+            .and_then(serde_json::Value::as_u64)
+            .unwrap_or(0)
+    };
+    let duration_ms = answer
+        .get("duration_ms")
+        .and_then(serde_json::Value::as_f64)
+        .unwrap_or(0.0);
+    let mode = answer
+        .get("mode")
+        .and_then(serde_json::Value::as_str)
+        .unwrap_or("incremental");
+    if ctx.json {
+        let mut body = Map::new();
+        body.insert(
+            "project_root".into(),
+            json!(project.root.display().to_string()),
+        );
+        body.insert("mode".into(), json!(mode));
+        body.insert("via".into(), json!("daemon"));
+        for k in [
+            "files_scanned",
+            "files_changed",
+            "files_removed",
+            "files_failed",
+            "node_count",
+            "edge_count",
+        ] {
+            body.insert(k.into(), json!(num(k)));
         }
+        body.insert("duration_ms".into(), json!(duration_ms));
+        ctx.print_json("index", body);
+        return Ok(());
     }
+    super::out(&format!(
+        "Indexed {} ({mode}, via the daemon): {} files scanned, {} changed, {} removed, {} failed → {} nodes, {} edges in {:.1} s\n",
+        project.root.display(),
+        num("files_scanned"),
+        num("files_changed"),
+        num("files_removed"),
+        num("files_failed"),
+        num("node_count"),
+        num("edge_count"),
+        duration_ms / 1000.0
+    ));
+    Ok(())
 }
 
 fn report(ctx: &Ctx, project: &Project, s: &IndexSummary) {

@@ -1,0 +1,394 @@
+//! The running daemon's state for one project, independent of HTTP: a writer thread that owns
+//! the project's [`Engine`] (and through it the read-write DuckDB connection), and the status
+//! snapshot it publishes after every commit.
+//!
+//! Every database write happens on the writer thread, one job at a time: watcher batches,
+//! builds, the start-up reconciliation. Readers never touch the write connection: `/status`
+//! reads the last published [`StatusSnapshot`], which the writer swaps after each commit, so a
+//! status request never waits for a build and never sees half of one.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+use crate::index::{Engine, IndexError, IndexSummary, Mode, Progress};
+use crate::store::{GraphCounts, Store, StoreError};
+
+/// What `/status` reports about the database, computed by the writer after each commit.
+#[derive(Debug, Clone, Default)]
+pub struct StatusSnapshot {
+    pub counts: GraphCounts,
+    /// `codebase_stats.languages` in MU-Py's shape, or the empty shape.
+    pub language_stats: Value,
+    pub version: Option<String>,
+    pub built_at: Option<String>,
+    pub root_path: Option<String>,
+    pub schema_version: Option<String>,
+}
+
+impl StatusSnapshot {
+    /// Read the snapshot from the store (blocking; a few milliseconds on 100k nodes).
+    pub fn read(store: &Store) -> Result<StatusSnapshot, StoreError> {
+        let counts = store.counts()?;
+        let language_stats = store
+            .stat("languages")?
+            .and_then(|s| serde_json::from_str::<Value>(&s).ok())
+            .filter(Value::is_object)
+            .unwrap_or_else(|| {
+                json!({"languages": {}, "percentages": {}, "primary_language": null, "total_files": 0})
+            });
+        Ok(StatusSnapshot {
+            counts,
+            language_stats,
+            version: store.meta("version")?,
+            built_at: store.meta("built_at")?,
+            root_path: store.meta("root_path")?,
+            schema_version: store.meta("schema_version")?,
+        })
+    }
+}
+
+/// The outcome of a build requested through the API or `mu-daemon index`.
+#[derive(Debug, Clone)]
+pub struct BuildReport {
+    pub mode: Mode,
+    pub files_scanned: usize,
+    pub files_changed: usize,
+    pub files_removed: usize,
+    pub files_failed: usize,
+    pub node_count: u64,
+    pub edge_count: u64,
+    pub duration_ms: f64,
+}
+
+impl From<&IndexSummary> for BuildReport {
+    fn from(s: &IndexSummary) -> Self {
+        BuildReport {
+            mode: s.mode,
+            files_scanned: s.files_scanned,
+            files_changed: s.files_changed,
+            files_removed: s.files_removed,
+            files_failed: s.files_failed,
+            node_count: s.node_count,
+            edge_count: s.edge_count,
+            duration_ms: s.duration_ms as f64,
+        }
+    }
+}
+
+/// Why a build could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("A build is already running for {}", .0.display())]
+    Busy(PathBuf),
+    #[error("The daemon is shutting down")]
+    ShuttingDown,
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// A reply channel the writer answers on; works from async and blocking callers alike.
+pub type Reply<T> = tokio::sync::oneshot::Sender<T>;
+
+enum Job {
+    /// Paths reported by the watcher.
+    Paths(Vec<PathBuf>),
+    /// Reconcile the whole tree (start-up, watcher overflow).
+    Reconcile,
+    Build {
+        force: bool,
+        reply: Reply<Result<BuildReport, BuildError>>,
+    },
+}
+
+/// Progress of the current (or last) indexing run, for `/status.indexing`.
+#[derive(Debug, Default)]
+pub struct Indexing {
+    active: AtomicBool,
+    files_done: AtomicUsize,
+    files_total: AtomicUsize,
+}
+
+impl Indexing {
+    pub fn state(&self) -> (&'static str, usize, usize) {
+        let state = if self.active.load(Ordering::Acquire) {
+            "indexing"
+        } else {
+            "idle"
+        };
+        (
+            state,
+            self.files_done.load(Ordering::Relaxed),
+            self.files_total.load(Ordering::Relaxed),
+        )
+    }
+
+    fn progress(&self, p: &Progress) {
+        self.files_total.store(p.files_total, Ordering::Relaxed);
+        self.files_done.store(p.files_done, Ordering::Relaxed);
+    }
+}
+
+/// One project served by this daemon.
+pub struct ProjectHandle {
+    pub root: PathBuf,
+    pub mubase_path: PathBuf,
+    watching: AtomicBool,
+    snapshot: RwLock<Arc<StatusSnapshot>>,
+    pub indexing: Indexing,
+    building: AtomicBool,
+    jobs: Mutex<Option<mpsc::Sender<Job>>>,
+    /// Set when shutdown begins: watcher batches still queued after it are dropped (the next
+    /// start-up reconciliation finds those files by their content hashes).
+    close_deadline: Mutex<Option<Instant>>,
+    writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+impl std::fmt::Debug for ProjectHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProjectHandle")
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+/// What the writer thread starts from: an engine over the open store, or only the store when
+/// it cannot be written (a database from a newer mu-daemon).
+pub enum Writer {
+    Engine(Box<Engine>),
+    ReadOnly(Store),
+}
+
+impl Writer {
+    fn store(&self) -> &Store {
+        match self {
+            Writer::Engine(e) => e.store(),
+            Writer::ReadOnly(s) => s,
+        }
+    }
+}
+
+impl ProjectHandle {
+    /// Start the writer thread over `writer`. `reconcile` queues a whole-tree reconciliation as
+    /// its first job (changes made while no daemon watched the project).
+    pub fn start(
+        root: &Path,
+        writer: Writer,
+        reconcile: bool,
+    ) -> Result<Arc<ProjectHandle>, StoreError> {
+        let snapshot = StatusSnapshot::read(writer.store())?;
+        let (tx, rx) = mpsc::channel();
+        let handle = Arc::new(ProjectHandle {
+            root: root.to_path_buf(),
+            mubase_path: root.join(".mu").join("mubase"),
+            watching: AtomicBool::new(false),
+            snapshot: RwLock::new(Arc::new(snapshot)),
+            indexing: Indexing::default(),
+            building: AtomicBool::new(false),
+            jobs: Mutex::new(Some(tx.clone())),
+            close_deadline: Mutex::new(None),
+            writer: Mutex::new(None),
+        });
+        if reconcile {
+            let _ = tx.send(Job::Reconcile);
+        }
+        let h = Arc::clone(&handle);
+        let thread = std::thread::Builder::new()
+            .name("mu-writer".into())
+            .spawn(move || writer_loop(&h, writer, rx))
+            .map_err(|e| StoreError::Corrupt {
+                path: root.join(".mu").join("mubase"),
+                message: format!("cannot start the writer thread: {e}"),
+            })?;
+        *handle.writer.lock().unwrap_or_else(|p| p.into_inner()) = Some(thread);
+        Ok(handle)
+    }
+
+    pub fn snapshot(&self) -> Arc<StatusSnapshot> {
+        Arc::clone(&self.snapshot.read().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    pub fn watching(&self) -> bool {
+        self.watching.load(Ordering::Relaxed)
+    }
+
+    pub fn set_watching(&self, on: bool) {
+        self.watching.store(on, Ordering::Relaxed);
+    }
+
+    fn send(&self, job: Job) -> bool {
+        let guard = self.jobs.lock().unwrap_or_else(|p| p.into_inner());
+        guard.as_ref().is_some_and(|tx| tx.send(job).is_ok())
+    }
+
+    /// Queue a watcher batch.
+    pub fn submit_paths(&self, paths: Vec<PathBuf>) {
+        self.send(Job::Paths(paths));
+    }
+
+    /// Queue a whole-tree reconciliation.
+    pub fn submit_reconcile(&self) {
+        self.send(Job::Reconcile);
+    }
+
+    /// Queue a build; the answer arrives on the returned channel once it is committed. Only one
+    /// requested build runs at a time (409 for the others).
+    pub fn build(
+        &self,
+        force: bool,
+    ) -> Result<tokio::sync::oneshot::Receiver<Result<BuildReport, BuildError>>, BuildError> {
+        if self.building.swap(true, Ordering::AcqRel) {
+            return Err(BuildError::Busy(self.root.clone()));
+        }
+        let (reply, rx) = tokio::sync::oneshot::channel();
+        if !self.send(Job::Build { force, reply }) {
+            self.building.store(false, Ordering::Release);
+            return Err(BuildError::ShuttingDown);
+        }
+        Ok(rx)
+    }
+
+    /// Stop accepting jobs, let the writer apply what is queued (bounded by `budget` for the
+    /// queued watcher batches), then close the database with a checkpoint and save the facts
+    /// cache. Blocking.
+    pub fn close(&self, budget: Duration) {
+        let deadline = Instant::now() + budget;
+        self.jobs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        self.close_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .replace(deadline);
+        let thread = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(t) = thread {
+            let _ = t.join();
+        }
+    }
+
+    fn past_close_deadline(&self) -> bool {
+        self.close_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|d| Instant::now() >= d)
+    }
+
+    fn publish(&self, store: &Store) {
+        match StatusSnapshot::read(store) {
+            Ok(s) => *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s),
+            Err(e) => log::warn!("cannot refresh the status counts: {e}"),
+        }
+    }
+}
+
+fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
+    let mut engine = match writer {
+        Writer::Engine(e) => Some(e),
+        Writer::ReadOnly(store) => {
+            // Nothing can be written; answer builds with the reason until shutdown.
+            for job in rx {
+                if let Job::Build { reply, .. } = job {
+                    h.building.store(false, Ordering::Release);
+                    let _ = reply.send(Err(BuildError::Index(IndexError::ReadOnly(
+                        store.path().to_path_buf(),
+                    ))));
+                }
+            }
+            return;
+        }
+    };
+    while let Ok(first) = rx.recv() {
+        // Coalesce queued watcher batches into one run: batches are processed one at a time,
+        // and what arrived meanwhile forms the next one (indexer.md §11.1).
+        let mut jobs = vec![first];
+        while let Ok(more) = rx.try_recv() {
+            jobs.push(more);
+        }
+        let mut paths: Vec<PathBuf> = Vec::new();
+        let mut reconcile = false;
+        let mut builds = Vec::new();
+        for job in jobs {
+            match job {
+                Job::Paths(p) => paths.extend(p),
+                Job::Reconcile => reconcile = true,
+                Job::Build { force, reply } => builds.push((force, reply)),
+            }
+        }
+        let Some(eng) = engine.as_mut() else { break };
+        if (reconcile || !paths.is_empty()) && !h.past_close_deadline() {
+            h.indexing.active.store(true, Ordering::Release);
+            let on_progress = |p: &Progress| h.indexing.progress(p);
+            let result = if reconcile {
+                eng.reconcile(false, &on_progress)
+            } else {
+                paths.sort();
+                paths.dedup();
+                eng.apply_with_summary(&paths)
+            };
+            match result {
+                Ok(s) => {
+                    h.indexing
+                        .files_done
+                        .store(s.files_scanned, Ordering::Relaxed);
+                    h.indexing
+                        .files_total
+                        .store(s.files_scanned, Ordering::Relaxed);
+                    if s.changes.is_empty() && s.mode == Mode::Incremental {
+                        log::debug!("watcher batch: no change");
+                    } else {
+                        log::info!(
+                            "indexed {} changed, {} removed files: {} nodes, {} edges in {} ms",
+                            s.files_changed,
+                            s.files_removed,
+                            s.node_count,
+                            s.edge_count,
+                            s.duration_ms
+                        );
+                    }
+                }
+                Err(e) => log::error!("incremental update failed: {e}"),
+            }
+            h.indexing.active.store(false, Ordering::Release);
+            h.publish(eng.store());
+        }
+        for (force, reply) in builds {
+            h.indexing.active.store(true, Ordering::Release);
+            let on_progress = |p: &Progress| h.indexing.progress(p);
+            let result = eng.reconcile(force, &on_progress);
+            h.indexing.active.store(false, Ordering::Release);
+            let answer = match result {
+                Ok(s) => {
+                    h.indexing
+                        .files_done
+                        .store(s.files_scanned, Ordering::Relaxed);
+                    h.indexing
+                        .files_total
+                        .store(s.files_scanned, Ordering::Relaxed);
+                    log::info!(
+                        "build ({}): {} files scanned, {} changed → {} nodes, {} edges in {} ms",
+                        s.mode.as_str(),
+                        s.files_scanned,
+                        s.files_changed,
+                        s.node_count,
+                        s.edge_count,
+                        s.duration_ms
+                    );
+                    Ok(BuildReport::from(&s))
+                }
+                Err(e) => {
+                    log::error!("build failed: {e}");
+                    Err(BuildError::Index(e))
+                }
+            };
+            h.publish(eng.store());
+            h.building.store(false, Ordering::Release);
+            let _ = reply.send(answer);
+        }
+    }
+    if let Some(eng) = engine.take() {
+        if let Err(e) = eng.close() {
+            log::warn!("could not write the facts cache: {e}");
+        }
+    }
+}

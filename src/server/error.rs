@@ -1,0 +1,64 @@
+//! The one error type of the HTTP layer and its mapping to responses (`http-api.md` §2.9): every
+//! error body is `{"detail": "<string>"}`.
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub detail: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, detail: impl Into<String>) -> ApiError {
+        ApiError {
+            status,
+            detail: detail.into(),
+        }
+    }
+    pub fn bad_request(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, detail)
+    }
+    pub fn not_found(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::NOT_FOUND, detail)
+    }
+    pub fn unprocessable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+    }
+    pub fn unavailable(detail: impl Into<String>) -> ApiError {
+        ApiError::new(StatusCode::SERVICE_UNAVAILABLE, detail)
+    }
+    pub fn internal(summary: impl std::fmt::Display) -> ApiError {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("Internal error: {summary}"),
+        )
+    }
+}
+
+impl From<crate::daemon::BuildError> for ApiError {
+    fn from(e: crate::daemon::BuildError) -> Self {
+        use crate::daemon::BuildError as B;
+        use crate::index::IndexError as I;
+        use crate::store::StoreError as S;
+        match &e {
+            B::Busy(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
+            B::ShuttingDown => ApiError::unavailable("Server shutting down"),
+            B::Index(I::Store(S::Locked { .. })) => ApiError::unavailable(e.to_string()),
+            B::Index(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut resp = (self.status, axum::Json(json!({"detail": self.detail}))).into_response();
+        resp.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        resp
+    }
+}
