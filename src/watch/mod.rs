@@ -12,7 +12,7 @@
 //!   about, and must not be told about its own reads;
 //! - reports both paths of a rename, a removed or renamed directory as the directory's path
 //!   (the indexer takes it as a prefix), and a directory that appeared (created or moved in)
-//!   as its path plus the files found in it when the batch is emitted — files created in a new
+//!   as its path plus every path found under it when the batch is emitted — files created in a new
 //!   directory before its watch was added raise no event of their own;
 //! - turns an event-queue overflow, or any error `notify` reports while running (logged with
 //!   `log::warn!`), into [`Batch::Rescan`]: events may have been lost.
@@ -272,7 +272,7 @@ fn log_runtime_error(err: &notify::Error) {
 #[derive(Debug, PartialEq, Eq)]
 enum Msg {
     /// Changed paths (already filtered). `appeared`: those that may be a directory created or
-    /// moved in, whose files are listed when the batch is emitted.
+    /// moved in, whose contents are listed when the batch is emitted.
     Change {
         paths: Vec<PathBuf>,
         appeared: Vec<PathBuf>,
@@ -383,7 +383,7 @@ impl Pending {
         let mut paths = pending.paths;
         for dir in &pending.appeared {
             let is_dir = std::fs::symlink_metadata(dir).is_ok_and(|m| m.is_dir());
-            if is_dir && !list_files(root, dir, &mut paths, deadline) {
+            if is_dir && !list_tree(root, dir, &mut paths, deadline) {
                 log::debug!("listing {} stopped at the deadline", dir.display());
                 break;
             }
@@ -396,9 +396,10 @@ impl Pending {
     }
 }
 
-/// Add the files (non-directories, links not followed) under `dir` to `out`, leaving out what
-/// [`excluded`] does. `false` when stopped by `deadline`.
-fn list_files(
+/// Add every path under `dir` (links not followed) to `out`, leaving out what [`excluded`]
+/// does. Subdirectories too: whether their own creation raised an event is a race with notify
+/// adding watches, and a batch should not depend on it. `false` when stopped by `deadline`.
+fn list_tree(
     root: &Path,
     dir: &Path,
     out: &mut BTreeSet<PathBuf>,
@@ -417,13 +418,10 @@ fn list_files(
             if excluded(root, &path) {
                 continue;
             }
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(_) => {
-                    out.insert(path);
-                }
-                Err(_) => {}
+            if entry.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(path.clone());
             }
+            out.insert(path);
         }
     }
     true
@@ -696,7 +694,10 @@ mod tests {
         let (_w, rx) = start(root);
         fs::create_dir_all(root.join("sub/deep")).unwrap();
         fs::write(root.join("sub/deep/a.rs"), "fn a() {}").unwrap();
-        assert_eq!(next(&rx), paths(root, &["sub", "sub/deep/a.rs"]));
+        assert_eq!(
+            next(&rx),
+            paths(root, &["sub", "sub/deep", "sub/deep/a.rs"])
+        );
         assert_silent(&rx);
         // The new directory is watched: a later write in it is reported.
         fs::write(root.join("sub/deep/b.rs"), "fn b() {}").unwrap();
@@ -723,7 +724,7 @@ mod tests {
         let (_w, rx) = start(root);
         fs::rename(root.join("d"), root.join("g")).unwrap();
         // The old directory as a prefix; the new one and what it holds.
-        assert_eq!(next(&rx), paths(root, &["d", "g", "g/e/f.rs"]));
+        assert_eq!(next(&rx), paths(root, &["d", "g", "g/e", "g/e/f.rs"]));
         assert_silent(&rx);
         // Watches follow the rename.
         fs::write(root.join("g/e/f.rs"), "fn g() {}").unwrap();
