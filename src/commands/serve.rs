@@ -278,6 +278,13 @@ fn startup(
     let pid = std::process::id();
     let registry = Arc::new(registry);
     // Step 4: the project lock.
+    let step = |name: &str| {
+        log::debug!(
+            "startup: {name} at {:.1} ms",
+            started.elapsed().as_secs_f64() * 1000.0
+        )
+    };
+    step("locking");
     reporter.progress("locking", None, None);
     let lock = match ProjectLock::try_for(&project.lock_path(), Duration::from_secs(1)) {
         Ok(l) => l,
@@ -300,6 +307,7 @@ fn startup(
         pid_file: false,
     };
     // Step 5: register and bind under the registry lock.
+    step("registering");
     reporter.progress("registering", None, None);
     let (listeners, entry) = register_and_bind(&acquired.registry, &project, &opts, mode)?;
     acquired.registered = true;
@@ -309,28 +317,34 @@ fn startup(
         .map_err(|e| internal(&format!("Cannot write {}", pid_path(&project).display()), e))?;
     acquired.pid_file = true;
     // Step 7: the database, indexed first when it never was.
+    step("opening the database");
     reporter.progress("opening_database", None, None);
     let existed = project.is_indexed();
     let store = open_store(&project, &opts, reporter)?;
+    step("database open");
     for w in store.warnings() {
         log::warn!("{w}");
     }
     let mut indexed = None;
+    let never_indexed =
+        !existed || (store.meta("index_format")?.is_none() && !store.origin().is_mu());
     let writer = if store.is_read_only() {
         Writer::ReadOnly(store)
-    } else {
-        let never_indexed =
-            !existed || (store.counts()?.node_total() == 0 && store.file_hashes()?.is_empty());
+    } else if never_indexed {
         let mut engine = Engine::open(&project.root, &project.cache_dir(), store, 0)?;
-        if never_indexed {
-            indexed = Some(index_now(ctx, &mut engine, mode, reporter)?);
-        }
+        indexed = Some(index_now(ctx, &mut engine, mode, reporter)?);
         Writer::Engine(Box::new(engine))
+    } else {
+        // The engine (file table, facts-cache header, parser pool) is opened on the writer
+        // thread, after the daemon reported ready.
+        Writer::Store(store)
     };
     // Step 8–9: the writer thread (with the start-up reconciliation when the graph is kept
     // live or the legacy --build asked for it), the watcher, the heartbeat.
     let reconcile = indexed.is_none() && (opts.watch || legacy.build);
+    step("starting the writer");
     let handle = ProjectHandle::start(&project.root, writer, reconcile)?;
+    step("starting the watcher");
     let watcher = if opts.watch {
         start_watcher(&handle)
     } else {

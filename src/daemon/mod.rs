@@ -159,6 +159,8 @@ impl std::fmt::Debug for ProjectHandle {
 /// it cannot be written (a database from a newer mu-daemon).
 pub enum Writer {
     Engine(Box<Engine>),
+    /// An open, writable store whose engine the writer thread opens itself.
+    Store(Store),
     ReadOnly(Store),
 }
 
@@ -166,7 +168,7 @@ impl Writer {
     fn store(&self) -> &Store {
         match self {
             Writer::Engine(e) => e.store(),
-            Writer::ReadOnly(s) => s,
+            Writer::Store(s) | Writer::ReadOnly(s) => s,
         }
     }
 }
@@ -285,6 +287,15 @@ impl ProjectHandle {
 fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
     let mut engine = match writer {
         Writer::Engine(e) => Some(e),
+        Writer::Store(store) => {
+            match Engine::open(&h.root, &h.root.join(".mu").join("index-cache"), store, 0) {
+                Ok(e) => Some(Box::new(e)),
+                Err(e) => {
+                    log::error!("cannot open the indexer: {e}; the graph is served as it is");
+                    None
+                }
+            }
+        }
         Writer::ReadOnly(store) => {
             // Nothing can be written; answer builds with the reason until shutdown.
             for job in rx {
@@ -315,7 +326,13 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                 Job::Build { force, reply } => builds.push((force, reply)),
             }
         }
-        let Some(eng) = engine.as_mut() else { break };
+        let Some(eng) = engine.as_mut() else {
+            for (_, reply) in builds {
+                h.building.store(false, Ordering::Release);
+                let _ = reply.send(Err(BuildError::ShuttingDown));
+            }
+            continue;
+        };
         if (reconcile || !paths.is_empty()) && !h.past_close_deadline() {
             h.indexing.active.store(true, Ordering::Release);
             let on_progress = |p: &Progress| h.indexing.progress(p);

@@ -155,14 +155,18 @@ impl Store {
     fn init(&mut self, root: &Path, created: bool) -> Result<()> {
         // §4 step 4 first: a file from a newer schema is served read-only and nothing, not even
         // the DDL, is written to it.
+        let mut current = false;
         if !created && self.has_table("metadata")? {
             let native = self
                 .meta("builder")?
                 .is_some_and(|b| b.starts_with("mu-daemon"));
-            let newer = self
+            let stored = self
                 .meta("schema_version")?
-                .and_then(|v| v.parse::<u32>().ok())
-                .is_some_and(|v| v > schema::SCHEMA_VERSION);
+                .and_then(|v| v.parse::<u32>().ok());
+            let newer = stored.is_some_and(|v| v > schema::SCHEMA_VERSION);
+            // Our own file at this schema version has every table and index already: the DDL
+            // (a few dozen idempotent statements) is skipped, which keeps a daemon's start fast.
+            current = native && stored == Some(schema::SCHEMA_VERSION);
             if native && newer {
                 self.origin = Origin::Native;
                 self.read_only = true;
@@ -174,19 +178,21 @@ impl Store {
             }
         }
         let c = &self.conn;
-        c.execute_batch(schema::CORE_DDL)
-            .ctx("creating core tables")?;
-        // MU-Rs's file_hashes has only three columns: detect it before our DDL is a no-op.
-        let old_hashes =
-            self.has_table("file_hashes")? && !self.has_column("file_hashes", "size")?;
-        c.execute_batch(schema::ADDED_DDL).ctx("creating tables")?;
-        if old_hashes {
-            c.execute_batch(schema::FILE_HASHES_UPGRADE)
-                .ctx("upgrading file_hashes")?;
-            c.execute("DELETE FROM file_hashes", [])
-                .ctx("clearing file_hashes")?;
+        if !current {
+            c.execute_batch(schema::CORE_DDL)
+                .ctx("creating core tables")?;
+            // MU-Rs's file_hashes has only three columns: detect it before our DDL is a no-op.
+            let old_hashes =
+                self.has_table("file_hashes")? && !self.has_column("file_hashes", "size")?;
+            c.execute_batch(schema::ADDED_DDL).ctx("creating tables")?;
+            if old_hashes {
+                c.execute_batch(schema::FILE_HASHES_UPGRADE)
+                    .ctx("upgrading file_hashes")?;
+                c.execute("DELETE FROM file_hashes", [])
+                    .ctx("clearing file_hashes")?;
+            }
+            c.execute_batch(schema::INDEX_DDL).ctx("creating indexes")?;
         }
-        c.execute_batch(schema::INDEX_DDL).ctx("creating indexes")?;
         if created {
             self.set_meta("created_at", &now_iso())?;
         }
