@@ -279,3 +279,86 @@ mod tests {
         assert_eq!(age(7200.0), "2 h ago");
     }
 }
+
+/// What waiting for the project lock ended with.
+pub enum LockWait {
+    Locked(crate::process::lock::ProjectLock),
+    /// A daemon registered for the project while we waited: it holds the lock for its whole
+    /// life, so the lock will not come; use the daemon instead.
+    Daemon,
+}
+
+/// Take the project lock, waiting while another `index` or `start` holds it (§3.1 step 4,
+/// §3.7 step 3), or return the daemon that took it. Ctrl-C ends the wait (exit 4).
+pub fn lock_or_daemon(
+    ctx: &Ctx,
+    registry: &crate::registry::Registry,
+    project: &crate::project::Project,
+) -> Result<LockWait, super::CliError> {
+    use crate::process::lock::{LockError, ProjectLock};
+    use std::io::IsTerminal;
+    let cancel = catch_interrupt();
+    let tty = !ctx.json && std::io::stderr().is_terminal();
+    let mut announced = false;
+    loop {
+        match ProjectLock::try_for(&project.lock_path(), Duration::from_millis(200)) {
+            Ok(lock) => return Ok(LockWait::Locked(lock)),
+            Err(LockError::Held { pid }) => {
+                if let Ok((entries, _)) = registry.read() {
+                    if entries.iter().any(|e| {
+                        e.project_path == project.root && crate::registry::alive(e).is_some()
+                    }) {
+                        return Ok(LockWait::Daemon);
+                    }
+                }
+                if cancel.load(Ordering::SeqCst) {
+                    return Err(super::CliError::new(
+                        "interrupted",
+                        super::exit::INTERNAL,
+                        "Interrupted while waiting for the project lock.",
+                    ));
+                }
+                if tty && !announced {
+                    announced = true;
+                    eprintln!(
+                        "Waiting for pid {} to finish indexing {}…",
+                        pid.map_or_else(|| "?".to_string(), |p| p.to_string()),
+                        project.root.display()
+                    );
+                }
+            }
+            Err(LockError::Io(e)) => {
+                return Err(super::CliError::new(
+                    "internal",
+                    super::exit::INTERNAL,
+                    format!("Cannot lock {}: {e}", project.lock_path().display()),
+                ))
+            }
+        }
+    }
+}
+
+/// Wait until the project's daemon is live in the registry and answers `/health`, up to
+/// `deadline` (a daemon that is still starting answers once it reported ready).
+pub fn wait_until_answering(
+    registry: &crate::registry::Registry,
+    root: &Path,
+    deadline: std::time::Instant,
+) -> Option<Entry> {
+    loop {
+        if let Ok((entries, _)) = registry.read() {
+            if let Some(e) = entries
+                .into_iter()
+                .find(|e| e.project_path == root && crate::registry::alive(e).is_some())
+            {
+                if probe(&e, "/health", Duration::from_secs(1)).is_some() {
+                    return Some(e);
+                }
+            }
+        }
+        if std::time::Instant::now() >= deadline {
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

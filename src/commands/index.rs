@@ -13,7 +13,6 @@ use super::{exit, CliError, Ctx};
 use crate::cli::IndexArgs;
 use crate::index::{Engine, IndexSummary, Phase, Progress};
 use crate::process::http;
-use crate::process::lock::{LockError, ProjectLock};
 use crate::project::{self, Project};
 use crate::registry::{Entry, Registry};
 use crate::store::{Store, StoreOptions};
@@ -45,34 +44,25 @@ pub fn run(ctx: &Ctx, args: &IndexArgs) -> Result<(), CliError> {
             format!("Cannot create {}: {e}", project.mu_dir().display()),
         )
     })?;
-    let cancel = super::common::catch_interrupt();
-    let tty = !ctx.json && std::io::stderr().is_terminal();
-    let _lock = ProjectLock::wait(
-        &project.lock_path(),
-        |holder| {
-            if tty {
-                eprintln!(
-                    "Waiting for pid {} to finish indexing {}…",
-                    holder.map_or_else(|| "?".to_string(), |p| p.to_string()),
-                    project.root.display()
-                );
-            }
-        },
-        cancel,
-    )
-    .map_err(|e| match e {
-        LockError::Io(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-            CliError::new("interrupted", exit::INTERNAL, "Interrupted.")
+    let _lock = match super::common::lock_or_daemon(ctx, &registry, &project)? {
+        super::common::LockWait::Locked(lock) => lock,
+        super::common::LockWait::Daemon => {
+            // A daemon took the project while we waited: the build goes through it once it
+            // serves.
+            let deadline = std::time::Instant::now() + Duration::from_secs(30);
+            return match super::common::wait_until_answering(&registry, &project.root, deadline) {
+                Some(e) => via_daemon(ctx, &project, &e, args.force),
+                None => Err(CliError::new(
+                    "unresponsive",
+                    exit::USER,
+                    format!(
+                        "mu-daemon for {root} is not responding; stop it first (mu-daemon stop {root}).",
+                        root = project.root.display()
+                    ),
+                )),
+            };
         }
-        LockError::Io(e) => CliError::new(
-            "internal",
-            exit::INTERNAL,
-            format!("Cannot lock {}: {e}", project.lock_path().display()),
-        ),
-        LockError::Held { .. } => {
-            CliError::new("internal", exit::INTERNAL, "project lock still held")
-        }
-    })?;
+    };
     // A daemon may have started while we waited for the lock (it released it only on exit, so
     // this is one that serves the database as a secondary project): send it the build.
     let summary = match index_locked(ctx, &project, args.force) {

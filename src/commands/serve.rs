@@ -763,23 +763,23 @@ impl Daemon {
             &self.entry.host.clone().unwrap_or_default(),
             self.indexed.take(),
         );
-        if mode == Mode::Run {
-            if ctx.json {
-                let mut body = Map::new();
-                body.insert("result".into(), json!("serving"));
-                body.extend(fields);
-                ctx.print_json("run", body);
-            } else {
-                super::out(&format!(
-                    "Serving {} on http://{}:{port} (pid {pid}). Press Ctrl+C to stop.\n",
-                    self.acquired.project.root.display(),
-                    url_host(if self.opts.host.is_loopback() {
-                        IpAddr::V4(Ipv4Addr::LOCALHOST)
-                    } else {
-                        self.opts.host
-                    })
-                ));
-            }
+        // JSON lines for `run --json` and `serve --json` (§3.2, §3.3).
+        let command = if mode == Mode::Run { "run" } else { "serve" };
+        if ctx.json {
+            let mut body = Map::new();
+            body.insert("result".into(), json!("serving"));
+            body.extend(fields);
+            ctx.print_json(command, body);
+        } else if mode == Mode::Run {
+            super::out(&format!(
+                "Serving {} on http://{}:{port} (pid {pid}). Press Ctrl+C to stop.\n",
+                self.acquired.project.root.display(),
+                url_host(if self.opts.host.is_loopback() {
+                    IpAddr::V4(Ipv4Addr::LOCALHOST)
+                } else {
+                    self.opts.host
+                })
+            ));
         }
 
         // Wait for the first signal; a second one during the shutdown exits at once (code 4).
@@ -807,10 +807,10 @@ impl Daemon {
         // Steps 4–6: deregister, pid file, locks.
         self.acquired.undo();
         log::info!("stopped");
-        if mode == Mode::Run && ctx.json {
+        if ctx.json {
             let mut body = Map::new();
             body.insert("result".into(), json!("stopped"));
-            ctx.print_json("run", body);
+            ctx.print_json(command, body);
         }
         runtime.shutdown_timeout(Duration::from_millis(100));
         Ok(())

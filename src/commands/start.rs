@@ -16,7 +16,6 @@ use super::common;
 use super::serve::{self, daemon_fields, port_conflict, Opts};
 use super::{exit, CliError, Ctx};
 use crate::cli::ServerArgs;
-use crate::process::lock::{LockError, ProjectLock};
 use crate::process::ready::ReadyOutcome;
 use crate::process::signal::{self, Check, StopOutcome};
 use crate::process::{log as plog, pidfile, spawn};
@@ -70,39 +69,24 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
                 format!("Cannot create {}: {e}", project.mu_dir().display()),
             )
         })?;
-        let cancel = common::catch_interrupt();
-        let tty = !ctx.json && std::io::stderr().is_terminal();
-        let lock = ProjectLock::wait(
-            &project.lock_path(),
-            |holder| {
-                if tty {
-                    eprintln!(
-                        "Waiting for pid {} to finish indexing {}…",
-                        holder.map_or_else(|| "?".to_string(), |p| p.to_string()),
-                        project.root.display()
-                    );
-                }
-            },
-            cancel,
-        )
-        .map_err(|e| match e {
-            LockError::Held { .. } => {
-                CliError::new("internal", exit::INTERNAL, "project lock still held")
+        let lock = match common::lock_or_daemon(ctx, &registry, &project)? {
+            common::LockWait::Locked(lock) => lock,
+            common::LockWait::Daemon => {
+                // A daemon took the project while we waited (continue as in step 2).
+                let deadline = Instant::now() + READY_WAIT;
+                return match common::wait_until_answering(&registry, &project.root, deadline) {
+                    Some(e) => already_running(ctx, &project, &e, args.port),
+                    None => Err(failure(
+                        "start_timeout",
+                        format!(
+                            "mu-daemon did not become ready within 30 s. Log: {}",
+                            serve::log_path(&project).display()
+                        ),
+                        &serve::log_path(&project),
+                    )),
+                };
             }
-            LockError::Io(e) if e.kind() == std::io::ErrorKind::Interrupted => {
-                CliError::new("interrupted", exit::INTERNAL, "Interrupted.")
-            }
-            LockError::Io(e) => CliError::new(
-                "internal",
-                exit::INTERNAL,
-                format!("Cannot lock {}: {e}", project.lock_path().display()),
-            ),
-        })?;
-        // Someone may have finished while we waited.
-        if let Some(e) = live_entry(&registry, &project) {
-            drop(lock);
-            return already_running(ctx, &project, &e, args.port);
-        }
+        };
         if !project.is_indexed() {
             let summary = super::index::index_locked(ctx, &project, false)?;
             if !ctx.json {
@@ -190,23 +174,16 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
             match code {
                 "already_running" => {
                     // Another `start` won the race: wait (same 30 s) for its daemon to answer.
-                    loop {
-                        if let Some(e) = live_entry(&registry, &project) {
-                            if common::probe(&e, "/health", Duration::from_secs(1)).is_some() {
-                                return already_running(ctx, &project, &e, args.port);
-                            }
-                        }
-                        if Instant::now() >= deadline {
-                            return Err(failure(
-                                "start_timeout",
-                                format!(
-                                    "mu-daemon did not become ready within 30 s. Log: {}",
-                                    log_path.display()
-                                ),
-                                &log_path,
-                            ));
-                        }
-                        std::thread::sleep(Duration::from_millis(50));
+                    match common::wait_until_answering(&registry, &project.root, deadline) {
+                        Some(e) => already_running(ctx, &project, &e, args.port),
+                        None => Err(failure(
+                            "start_timeout",
+                            format!(
+                                "mu-daemon did not become ready within 30 s. Log: {}",
+                                log_path.display()
+                            ),
+                            &log_path,
+                        )),
                     }
                 }
                 "port_in_use" => {
@@ -299,16 +276,6 @@ fn serve_args(ctx: &Ctx, args: &ServerArgs, project: &Project, opts: &Opts) -> V
         v.push("-v".into());
     }
     v
-}
-
-/// The live registry entry of the project, if any.
-fn live_entry(registry: &Registry, project: &Project) -> Option<Entry> {
-    registry.clean().ok().and_then(|s| {
-        s.live
-            .into_iter()
-            .find(|le| le.entry.project_path == project.root)
-            .map(|le| le.entry)
-    })
 }
 
 /// After a failed start: no registry entry and no pid file of the child remain.
