@@ -54,7 +54,13 @@ impl Out {
 
 /// Run a prepared command with stdout/stderr captured through files (a daemon that inherited a
 /// pipe could otherwise keep the read end open forever), killed after `timeout`.
-pub fn run_cmd(mut cmd: Command, timeout: Duration) -> Out {
+pub fn run_cmd(cmd: Command, timeout: Duration) -> Out {
+    try_run_cmd(cmd, timeout).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// As [`run_cmd`], but a command still running after `timeout` is killed and reported as
+/// `Err` (with what it printed so far) instead of panicking.
+pub fn try_run_cmd(mut cmd: Command, timeout: Duration) -> Result<Out, String> {
     let mut so = tempfile::tempfile().unwrap();
     let mut se = tempfile::tempfile().unwrap();
     cmd.stdin(Stdio::null())
@@ -65,18 +71,12 @@ pub fn run_cmd(mut cmd: Command, timeout: Duration) -> Out {
     let deadline = started + timeout;
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
-            break s;
+            break Some(s);
         }
         if Instant::now() >= deadline {
             let _ = child.kill();
             let _ = child.wait();
-            let mut a = String::new();
-            let mut b = String::new();
-            so.rewind().unwrap();
-            se.rewind().unwrap();
-            let _ = so.read_to_string(&mut a);
-            let _ = se.read_to_string(&mut b);
-            panic!("command {cmd:?} did not finish within {timeout:?}\nstdout: {a}\nstderr: {b}");
+            break None;
         }
         std::thread::sleep(Duration::from_millis(5));
     };
@@ -85,18 +85,23 @@ pub fn run_cmd(mut cmd: Command, timeout: Duration) -> Out {
     let mut stderr = String::new();
     so.rewind().unwrap();
     se.rewind().unwrap();
-    so.read_to_string(&mut stdout).unwrap();
-    se.read_to_string(&mut stderr).unwrap();
+    let _ = so.read_to_string(&mut stdout);
+    let _ = se.read_to_string(&mut stderr);
+    let Some(status) = status else {
+        return Err(format!(
+            "command {cmd:?} did not finish within {timeout:?} (killed)\nstdout: {stdout}\nstderr: {stderr}"
+        ));
+    };
     use std::os::unix::process::ExitStatusExt;
     let code = status
         .code()
         .unwrap_or_else(|| -status.signal().unwrap_or(0));
-    Out {
+    Ok(Out {
         code,
         stdout,
         stderr,
         elapsed,
-    }
+    })
 }
 
 /// Poll `f` every 20 ms until it returns `Some`, at most `timeout`; panics naming `what`.
@@ -381,7 +386,17 @@ impl DaemonEnv {
 
     /// Run a prepared command; any `pid` it prints in JSON is tracked for cleanup.
     pub fn run_cmd(&self, cmd: Command) -> Out {
-        let out = run_cmd(cmd, CMD_TIMEOUT);
+        self.try_run_cmd(cmd, CMD_TIMEOUT)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// `mu-daemon <args>` in `cwd`, killed and reported as `Err` after `timeout`.
+    pub fn try_run(&self, cwd: &Path, args: &[&str], timeout: Duration) -> Result<Out, String> {
+        self.try_run_cmd(self.cmd(cwd, args), timeout)
+    }
+
+    fn try_run_cmd(&self, cmd: Command, timeout: Duration) -> Result<Out, String> {
+        let out = try_run_cmd(cmd, timeout)?;
         for line in out.stdout.lines() {
             if let Ok(v) = serde_json::from_str::<Value>(line) {
                 if let Some(pid) = v.get("pid").and_then(Value::as_u64) {
@@ -389,7 +404,7 @@ impl DaemonEnv {
                 }
             }
         }
-        out
+        Ok(out)
     }
 
     /// `mu-daemon --json start <args>` in `root`, asserting exit 0; returns (pid, port, JSON).

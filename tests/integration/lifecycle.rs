@@ -52,12 +52,34 @@ fn list_rows(stdout: &str) -> Vec<(String, u32, u16, String)> {
 fn ten_parallel_starts_on_one_project_make_one_daemon() {
     let env = DaemonEnv::new();
     let root = env.py_project("shop");
-    let outs: Vec<Out> = std::thread::scope(|sc| {
+    // Bound: one small index plus the 30 s readiness wait (§13), with room for a busy machine.
+    let results: Vec<Result<Out, String>> = std::thread::scope(|sc| {
         let handles: Vec<_> = (0..10)
-            .map(|_| sc.spawn(|| env.run(&root, &["--json", "start", "--port", "0"])))
+            .map(|_| {
+                sc.spawn(|| {
+                    env.try_run(
+                        &root,
+                        &["--json", "start", "--port", "0"],
+                        Duration::from_secs(60),
+                    )
+                })
+            })
             .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
+    let hung: Vec<&String> = results.iter().filter_map(|r| r.as_ref().err()).collect();
+    assert!(
+        hung.is_empty(),
+        "{} of 10 concurrent `start`s did not finish within 60 s (a daemon for the project was \
+         serving meanwhile: {:?}); expected all to exit 0 with the same pid and port:\n{}",
+        hung.len(),
+        env.registry(),
+        hung.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let outs: Vec<Out> = results.into_iter().map(Result::unwrap).collect();
     let docs: Vec<Value> = outs
         .iter()
         .map(|o| {
