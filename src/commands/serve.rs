@@ -131,7 +131,10 @@ pub fn run(
     match result {
         Ok(daemon) => daemon.serve_until_stopped(ctx, mode, reporter),
         Err(e) => {
-            log::error!("startup failed: {}", e.message);
+            // `run` prints the error itself; its log copy on the terminal would repeat it.
+            if mode == Mode::Serve {
+                log::error!("startup failed: {}", e.message);
+            }
             let mut event = Map::new();
             event.insert("code".into(), json!(e.code));
             event.insert("message".into(), json!(e.message));
@@ -237,6 +240,16 @@ fn startup(
             .with("path", json!(m.display().to_string())));
         }
     }
+    // A daemon that already serves the project is reported at once, before the log and the
+    // lock (the project lock below stays the authoritative check).
+    if let Ok((entries, _)) = registry.read() {
+        if let Some(e) = entries
+            .iter()
+            .find(|e| e.project_path == project.root && registry::alive(e).is_some())
+        {
+            return Err(already_running(&project, e.pid, e.port, mode));
+        }
+    }
     project
         .ensure_mu_dir()
         .map_err(|e| internal(&format!("Cannot create {}", project.mu_dir().display()), e))?;
@@ -250,11 +263,9 @@ fn startup(
         verbose: ctx.verbose,
     })
     .map_err(|e| internal(&format!("Cannot open {}", log_path(&project).display()), e))?;
+    // (`run` shows them on the terminal through the log's copy to stderr.)
     for w in warnings.iter().chain(registry.warnings()) {
         log::warn!("{w}");
-        if mode == Mode::Run {
-            ctx.warn(w);
-        }
     }
     log::info!(
         "starting mu-daemon {} for {} (pid {})",

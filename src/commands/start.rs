@@ -173,7 +173,7 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
     match outcome {
         ReadyOutcome::Ready { pid, port } => {
             let fields = daemon_fields(&project.root, pid, port, &opts.host.to_string(), indexed);
-            print_started(ctx, &project, fields, &snap.live);
+            print_started(ctx, &project, fields);
             Ok(exit::OK)
         }
         ReadyOutcome::Error(ev) => {
@@ -410,12 +410,7 @@ fn already_running(
     Ok(exit::OK)
 }
 
-fn print_started(
-    ctx: &Ctx,
-    project: &Project,
-    fields: Map<String, Value>,
-    live: &[crate::registry::LiveEntry],
-) {
+fn print_started(ctx: &Ctx, project: &Project, fields: Map<String, Value>) {
     if ctx.json {
         let mut body = Map::new();
         body.insert("result".into(), json!("started"));
@@ -425,20 +420,10 @@ fn print_started(
     }
     let url = fields.get("url").and_then(Value::as_str).unwrap_or("");
     let pid = fields.get("pid").and_then(Value::as_u64).unwrap_or(0);
-    let port = fields.get("port").and_then(Value::as_u64).unwrap_or(0);
-    let mut text = format!(
+    let text = format!(
         "mu-daemon started for {}\n  pid {pid} · {url}\n  log {}\n",
         project.root.display(),
         serve::log_path(project).display()
     );
-    if port != u64::from(common::MU_PORT) {
-        if let Some(other) = live.iter().find(|le| le.entry.port == common::MU_PORT) {
-            text.push_str(&format!(
-                "MU clients connect to port {} (daemon for {}); it forwards requests for this project to this daemon.\n",
-                common::MU_PORT,
-                other.entry.project_path.display()
-            ));
-        }
-    }
     super::out(&text);
 }

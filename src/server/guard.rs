@@ -105,7 +105,7 @@ fn same_secret(a: &[u8], b: &[u8]) -> bool {
 }
 
 /// Check 3: the bearer token, when one is configured.
-fn check_token(headers: &HeaderMap, token: Option<&str>) -> Result<(), Response> {
+fn check_token(headers: &HeaderMap, token: Option<&str>) -> Result<(), ApiError> {
     let Some(token) = token else {
         return Ok(());
     };
@@ -118,13 +118,7 @@ fn check_token(headers: &HeaderMap, token: Option<&str>) -> Result<(), Response>
         });
     match given {
         Some(g) if same_secret(g.as_bytes(), token.as_bytes()) => Ok(()),
-        _ => {
-            let mut resp =
-                ApiError::new(StatusCode::UNAUTHORIZED, "Not authenticated").into_response();
-            resp.headers_mut()
-                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-            Err(resp)
-        }
+        _ => Err(ApiError::new(StatusCode::UNAUTHORIZED, "Not authenticated")),
     }
 }
 
@@ -159,7 +153,10 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     if let Err(e) = check_origin(headers) {
         return finish(e.into_response());
     }
-    if let Err(resp) = check_token(headers, state.config.token.as_deref()) {
+    if let Err(e) = check_token(headers, state.config.token.as_deref()) {
+        let mut resp = e.into_response();
+        resp.headers_mut()
+            .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         return finish(resp);
     }
     let method = req.method().clone();
