@@ -166,6 +166,23 @@ pub fn wait_gone(pid: u32, timeout: Duration) {
     });
 }
 
+/// Whether `<root>/.mu/daemon.lock` can be locked right now (the probe releases it at once).
+pub fn project_lock_free(root: &Path) -> bool {
+    use std::os::unix::io::AsRawFd;
+    let Ok(f) = fs::File::open(root.join(".mu/daemon.lock")) else {
+        return true;
+    };
+    // SAFETY: `f` owns the descriptor for the whole block.
+    unsafe {
+        if libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) == 0 {
+            libc::flock(f.as_raw_fd(), libc::LOCK_UN);
+            true
+        } else {
+            false
+        }
+    }
+}
+
 /// A mode as `0o…` without the file type bits.
 pub fn mode(path: &Path) -> u32 {
     fs::metadata(path)

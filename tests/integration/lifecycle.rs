@@ -172,7 +172,15 @@ fn killed_daemon_is_stale_and_the_port_is_reusable() {
     let (pid, port, _) = env.start(&root, &["--port", &n.to_string()]);
     assert_eq!(port, n);
     signal(pid, libc::SIGKILL);
+    // A killed multi-threaded process shows as a zombie while its other threads still hold
+    // its descriptors; it is dead for the registry once the kernel has released the project
+    // lock (that is what `lock_held` probes).
     wait_gone(pid, Duration::from_secs(5));
+    wait_for(
+        "the killed daemon's project lock to be released",
+        Duration::from_secs(5),
+        || project_lock_free(&root).then_some(()),
+    );
     let out = env.run(&env.work(), &["list"]);
     out.expect_code(0);
     assert_eq!(
@@ -180,7 +188,8 @@ fn killed_daemon_is_stale_and_the_port_is_reusable() {
         format!(
             "Removed stale registry entry for {} (pid {pid}: process gone).\n",
             s(&root)
-        )
+        ),
+        "{out:#?}"
     );
     assert_eq!(out.stdout, "No mu-daemon is running.\n");
     assert!(env.registry().is_empty());
@@ -210,7 +219,8 @@ fn foreign_live_pid_is_stale_and_never_signalled() {
         format!(
             "Removed stale registry entry for {} (pid {sleep}: pid reused by another process).\n",
             s(&ghost)
-        )
+        ),
+        "{out:#?}"
     );
     assert_eq!(out.stdout, "No mu-daemon is running.\n");
     assert!(env.registry().is_empty());
@@ -269,7 +279,7 @@ fn corrupt_registry_is_recovered_and_daemons_reappear() {
             format!(
                 "Warning: Registry {file} was unreadable; recovered 1 entries from daemons.json.bak.\n"
             ),
-            "{label}"
+            "{label}: {out:#?}"
         );
         let rows = list_rows(&out.stdout);
         assert_eq!(rows.len(), 1, "{label}: {rows:?}");
@@ -383,7 +393,8 @@ fn port_held_by_another_projects_daemon() {
             "Error: Port {n} already in use by daemon for {}. Use --port to specify a different port.\n\
              Hint: mu-daemon start --port 0 picks a free port; the daemon on 9120 forwards this project's requests to it.\n",
             s(&a)
-        )
+        ),
+        "{out:#?}"
     );
     let out = env.run(&b, &["--json", "start", "--port", &ns]);
     out.expect_code(1);
@@ -451,7 +462,8 @@ fn foreign_listener_on_the_port() {
     out.expect_code(1);
     assert_eq!(
         out.stderr,
-        format!("Error: Port {n} is already in use by another process (not a mu-daemon). Use --port to specify a different port.\n")
+        format!("Error: Port {n} is already in use by another process (not a mu-daemon). Use --port to specify a different port.\n"),
+        "{out:#?}"
     );
     assert!(!out.stdout.contains("started"), "{out:#?}");
     assert!(env.registry().is_empty(), "{:#?}", env.registry());
@@ -462,7 +474,8 @@ fn foreign_listener_on_the_port() {
     assert_eq!(out.stdout, "");
     assert_eq!(
         out.stderr,
-        format!("Error: Port {n} is not served by a registered mu-daemon; nothing was stopped.\n")
+        format!("Error: Port {n} is not served by a registered mu-daemon; nothing was stopped.\n"),
+        "{out:#?}"
     );
     // Still ours and still listening.
     assert_eq!(listener.local_addr().unwrap().port(), n);
@@ -722,7 +735,8 @@ fn files_are_private_under_umask_000() {
         format!(
             "Error: {h} is writable by other users (mode 0770). Fix with: chmod 700 {h}\n",
             h = s(&home2)
-        )
+        ),
+        "{out:#?}"
     );
     assert!(
         !p2.join(".mu").exists(),
@@ -844,7 +858,7 @@ fn run_in_the_foreground() {
         "Error: mu-daemon is already running for {r} (pid {cpid}, port {port}). Stop it first with: mu-daemon stop {r}",
         r = s(&root)
     );
-    assert_eq!(out.stderr.lines().last(), Some(msg.as_str()), "{out:#?}");
+    assert_eq!(out.stderr, format!("{msg}\n"), "{out:#?}");
     assert_eq!(out.stdout, "");
     let out = env.run(&root, &["--json", "run", "--port", "0"]);
     out.expect_code(1);
@@ -982,7 +996,8 @@ fn request_guard_over_real_http() {
     out.expect_code(1);
     assert_eq!(
         out.stderr,
-        "Error: Refusing to listen on 0.0.0.0 without a token. Set MU_DAEMON_TOKEN or use --token.\n"
+        "Error: Refusing to listen on 0.0.0.0 without a token. Set MU_DAEMON_TOKEN or use --token.\n",
+        "{out:#?}"
     );
     assert!(!z.join(".mu").exists());
 }
@@ -1004,6 +1019,11 @@ fn status_and_health_fields() {
         r.json(),
         json!({"status": "ok", "service": "mu-daemon", "pid": pid, "port": port, "daemon_version": VERSION})
     );
+    // The daemon reconciles the graph once after start (the index ran in `start`); wait until
+    // that run is over so the fields are the settled ones.
+    wait_for("indexing to be idle", Duration::from_secs(10), || {
+        (status_json(port)["indexing"]["state"] == "idle").then_some(())
+    });
     let r = get(port, "/status").unwrap();
     assert_eq!(r.status, 200, "{r:#?}");
     assert_eq!(r.header("content-type"), Some("application/json"));
@@ -1148,7 +1168,7 @@ fn legacy_launcher_form() {
     out.expect_code(2);
     assert_eq!(out.stdout, "");
     assert_eq!(
-        out.stderr,
-        "Error: stdio mode is not supported by mu-daemon.\n"
+        out.stderr, "Error: stdio mode is not supported by mu-daemon.\n",
+        "{out:#?}"
     );
 }
