@@ -3,10 +3,13 @@
 
 mod bad_input;
 mod cli_docs;
+mod daemon_support;
 mod engine;
 mod fixtures;
 mod incremental;
 mod languages;
+mod lifecycle;
 mod property;
+mod python;
 mod store;
 mod support;
