@@ -17,9 +17,17 @@ pub struct TempProject {
 
 impl TempProject {
     pub fn empty() -> TempProject {
+        let home = tempfile::tempdir().expect("temp home");
+        // A registry directory as mu-daemon creates it (0700): commands would otherwise tighten
+        // it and say so on stderr (cli-and-registry.md §7.6).
+        std::fs::set_permissions(
+            home.path(),
+            std::os::unix::fs::PermissionsExt::from_mode(0o700),
+        )
+        .expect("chmod temp home");
         TempProject {
             dir: tempfile::tempdir().expect("temp dir"),
-            home: tempfile::tempdir().expect("temp home"),
+            home,
         }
     }
 
