@@ -190,12 +190,25 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
                     let owner = ev.get("owner_project").and_then(Value::as_str);
                     Err(port_conflict(opts.port, owner))
                 }
+                // User errors the daemon found itself keep their code and exit 1 (§2.4).
                 "host_requires_token"
                 | "token_too_short"
                 | "unsafe_mu_home"
                 | "invalid_path"
                 | "refused_path"
-                | "registry_too_new" => Err(CliError::new("start_failed", exit::USER, message)),
+                | "registry_too_new"
+                | "invalid_host" => {
+                    let code = match code {
+                        "host_requires_token" => "host_requires_token",
+                        "token_too_short" => "token_too_short",
+                        "unsafe_mu_home" => "unsafe_mu_home",
+                        "invalid_path" => "invalid_path",
+                        "refused_path" => "refused_path",
+                        "invalid_host" => "invalid_host",
+                        _ => "registry_too_new",
+                    };
+                    Err(CliError::new(code, exit::USER, message))
+                }
                 "database_locked" => Err(failure(
                     "database_locked",
                     format!("mu-daemon failed to start: {message}"),
