@@ -164,13 +164,23 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let started = std::time::Instant::now();
     let unbounded = path == "/build";
     let mut drained = state.drain.clone();
-    let run = next.run(req);
+    // The handler runs as its own task so that a panic in it becomes a 500 and the daemon
+    // keeps serving (§2.9); a cancelled request aborts the task.
+    let mut task = tokio::spawn(next.run(req));
     let resp = tokio::select! {
-        r = run => r,
+        r = &mut task => match r {
+            Ok(resp) => resp,
+            Err(e) => {
+                log::error!("handler for {method} {path} failed: {e}");
+                ApiError::internal("the request handler failed; see the daemon log").into_response()
+            }
+        },
         _ = drained.wait_for(|d| *d) => {
+            task.abort();
             ApiError::unavailable("Server shutting down").into_response()
         }
         _ = tokio::time::sleep(REQUEST_DEADLINE), if !unbounded => {
+            task.abort();
             ApiError::unavailable("Request timed out after 30 s").into_response()
         }
     };
