@@ -368,6 +368,8 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
             }
             h.indexing.active.store(false, Ordering::Release);
             h.publish(eng.store());
+            // An idle daemon should not keep a batch's working set.
+            crate::release_memory();
         }
         for (force, reply) in builds {
             h.indexing.active.store(true, Ordering::Release);
