@@ -74,7 +74,9 @@ def bench(corpus, idle_seconds):
     try:
         home = os.path.join(tmp, "home")
         os.mkdir(home, 0o700)
-        root = os.path.join(tmp, os.path.basename(corpus.rstrip("/")))
+        parts = os.path.abspath(corpus).split(os.sep)
+        name = parts[parts.index("corpora") + 1] if "corpora" in parts else os.path.basename(corpus.rstrip("/"))
+        root = os.path.join(tmp, name)
         shutil.copytree(corpus, root, symlinks=True)
         root = os.path.realpath(root)
         env = dict(os.environ, MU_HOME=home)

@@ -262,24 +262,6 @@ pub fn catch_interrupt() -> &'static AtomicBool {
     &INTERRUPTED
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        assert_eq!(short_duration(7398.0), "2h 03m");
-        assert_eq!(short_duration(302.0), "5m 02s");
-        assert_eq!(short_duration(42.9), "42s");
-        assert_eq!(short_duration(-5.0), "0s");
-        assert_eq!(short_duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3d 04h");
-        assert_eq!(long_duration(7398.0), "2h 03m 18s");
-        assert_eq!(age(12.0), "12 s ago");
-        assert_eq!(age(180.0), "3 m ago");
-        assert_eq!(age(7200.0), "2 h ago");
-    }
-}
-
 /// What waiting for the project lock ended with.
 pub enum LockWait {
     Locked(crate::process::lock::ProjectLock),
@@ -360,5 +342,23 @@ pub fn wait_until_answering(
             return None;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(short_duration(7398.0), "2h 03m");
+        assert_eq!(short_duration(302.0), "5m 02s");
+        assert_eq!(short_duration(42.9), "42s");
+        assert_eq!(short_duration(-5.0), "0s");
+        assert_eq!(short_duration(3.0 * 86_400.0 + 4.0 * 3600.0), "3d 04h");
+        assert_eq!(long_duration(7398.0), "2h 03m 18s");
+        assert_eq!(age(12.0), "12 s ago");
+        assert_eq!(age(180.0), "3 m ago");
+        assert_eq!(age(7200.0), "2 h ago");
     }
 }

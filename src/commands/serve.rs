@@ -193,7 +193,8 @@ struct Daemon {
     entry: Entry,
     listeners: Vec<TcpListener>,
     handle: Arc<ProjectHandle>,
-    watcher: Option<crate::watch::Watcher>,
+    /// The thread starting the watcher; it returns the watcher.
+    watcher: std::thread::JoinHandle<Option<crate::watch::Watcher>>,
     opts: Opts,
     indexed: Option<Value>,
     started: Instant,
@@ -339,17 +340,25 @@ fn startup(
         // thread, after the daemon reported ready.
         Writer::Store(store)
     };
-    // Step 8–9: the writer thread (with the start-up reconciliation when the graph is kept
-    // live or the legacy --build asked for it), the watcher, the heartbeat.
+    // Step 8–9: the writer thread, the watcher, the heartbeat. Adding inotify watches for a
+    // large tree takes tens of milliseconds, so the watcher starts on its own thread; the
+    // start-up reconciliation (when the graph is kept live, or the legacy --build asked for it)
+    // is queued once the watcher runs, so no change falls between the two.
     let reconcile = indexed.is_none() && (opts.watch || legacy.build);
     step("starting the writer");
-    let handle = ProjectHandle::start(&project.root, writer, reconcile)?;
-    step("starting the watcher");
-    let watcher = if opts.watch {
-        start_watcher(&handle)
-    } else {
-        None
-    };
+    let handle = ProjectHandle::start(&project.root, writer, false)?;
+    let watch = opts.watch;
+    let h = Arc::clone(&handle);
+    let watcher = std::thread::Builder::new()
+        .name("mu-watch-start".into())
+        .spawn(move || {
+            let w = if watch { start_watcher(&h) } else { None };
+            if reconcile {
+                h.submit_reconcile();
+            }
+            w
+        })
+        .map_err(|e| internal("Cannot start the watcher", e))?;
     log::info!(
         "ready on http://{}:{port} after {:.0} ms",
         url_host(opts.host),
@@ -797,7 +806,7 @@ impl Daemon {
         });
         let _ = runtime.block_on(server);
         // Step 2: flush the watcher; its pending batch is applied within the budget.
-        if let Some(w) = self.watcher.take() {
+        if let Ok(Some(w)) = self.watcher.join() {
             w.flush_and_stop(WATCH_FLUSH);
         }
         // Step 3: close the database with a checkpoint (the writer applies what is queued).

@@ -40,6 +40,11 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
     let project = project::resolve_root(&args.path, true)?
         .ok_or_else(|| CliError::new("internal", exit::INTERNAL, "no project root"))?;
 
+    // A registry from a newer mu-daemon cannot take our entry: say so before indexing.
+    let version = registry.version()?;
+    if version > crate::registry::REGISTRY_VERSION {
+        return Err(crate::registry::RegistryError::TooNew { version }.into());
+    }
     // Step 2: stale cleanup; already running?
     let snap = registry.clean()?;
     common::report_cleanup(ctx, &snap.removed, &snap.warnings);

@@ -122,7 +122,7 @@ pub fn run(ctx: &Ctx, args: &StopArgs) -> Result<i32, CliError> {
                 json!({
                     "project_path": r.entry.project_path.display().to_string(),
                     "pid": r.entry.pid,
-                    "port": r.entry.port,
+                    "port": (r.entry.port != 0).then_some(r.entry.port),
                     "outcome": r.outcome,
                     "message": r.message,
                 })
@@ -204,12 +204,17 @@ fn stop_one(registry: &Registry, e: Entry, cancel: &AtomicBool) -> Outcome {
         }
     };
     let outcome = signal::stop(e.pid, &check, TERM_WAIT, KILL_WAIT, POLL, cancel);
-    let who = format!(
-        "mu-daemon for {} (pid {}, port {})",
-        e.project_path.display(),
-        e.pid,
-        e.port
-    );
+    // Port 0: found through the pid file, whose daemon's port is not known.
+    let who = if e.port == 0 {
+        format!("mu-daemon for {} (pid {})", e.project_path.display(), e.pid)
+    } else {
+        format!(
+            "mu-daemon for {} (pid {}, port {})",
+            e.project_path.display(),
+            e.pid,
+            e.port
+        )
+    };
     let (outcome, message) = match outcome {
         StopOutcome::Stopped => ("stopped", format!("Stopped {who}.")),
         StopOutcome::Killed => ("killed", format!("Killed {who} after 5 s without exit.")),

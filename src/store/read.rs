@@ -27,7 +27,7 @@ pub struct Neighbor {
 }
 
 /// Node and edge counts by type, every type present (`mubase.md` §9.4 `graph`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
 pub struct GraphCounts {
     pub nodes: BTreeMap<String, u64>,
     pub edges: BTreeMap<String, u64>,
