@@ -1172,3 +1172,127 @@ fn legacy_launcher_form() {
         "{out:#?}"
     );
 }
+
+/// §14.2: an entry for B whose pid is A's live mu-daemon, with another start time, and B's
+/// project lock free → `status` in B removes it as `pid reused by another process` (and B's pid
+/// file naming that pid), exits 3, and A is not signalled: still running, still answering.
+#[test]
+fn entry_naming_another_daemons_pid_is_stale_and_that_daemon_untouched() {
+    let env = DaemonEnv::new();
+    let a = env.py_project("a");
+    let b = env.py_project("b");
+    let (pa, porta, _) = env.start(&a, &["--port", "0"]);
+    // B is a project (so `status` resolves it) whose lock nobody holds; `index` cleans the
+    // registry, so the entry is written afterwards.
+    env.run(&b, &["index"]).expect_code(0);
+    assert!(project_lock_free(&b));
+    let a_entry = env.entry(&a);
+    let a_start = a_entry["process_start_time"]
+        .as_u64()
+        .expect("A's start time");
+    let portb = free_port();
+    env.edit_registry(|doc| {
+        doc["daemons"]
+            .as_array_mut()
+            .unwrap()
+            .push(fake_entry(&b, pa, portb, a_start - 1000));
+    });
+    // What an older tool would have left: B's pid file naming that pid.
+    fs::write(b.join(".mu/daemon.pid"), pa.to_string()).unwrap();
+
+    let out = env.run(&b, &["status"]);
+    out.expect_code(3);
+    assert_eq!(
+        out.stdout,
+        format!("No mu-daemon is running for {}.\n", s(&b))
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "Removed stale registry entry for {b} (pid {pa}: pid reused by another process).\n\
+             Warning: a mu-daemon for another project is running: {a} (pid {pa}, port {porta}).\n  \
+             To stop it: mu-daemon stop --port {porta}\n",
+            a = s(&a),
+            b = s(&b)
+        ),
+        "{out:#?}"
+    );
+    assert!(
+        !b.join(".mu/daemon.pid").exists(),
+        "stale cleanup removes B's pid file that names the reused pid"
+    );
+    assert_eq!(
+        fs::read_to_string(a.join(".mu/daemon.pid")).unwrap(),
+        pa.to_string(),
+        "A's own pid file is left alone"
+    );
+    let reg = env.registry();
+    assert_eq!(reg, vec![a_entry], "only A's entry, unchanged");
+    // Not signalled: neither stopped nor terminated, and still serving.
+    assert!(alive(pa));
+    assert_ne!(proc_state(pa), Some('T'));
+    let r = get(porta, "/health").unwrap();
+    assert_eq!(r.status, 200, "{r:#?}");
+    assert_eq!(r.json()["pid"], json!(pa));
+    let v = env.run(&a, &["--json", "status"]).expect_code(0).json();
+    assert_eq!(
+        (&v["state"], &v["daemon"]["pid"]),
+        (&json!("running"), &json!(pa))
+    );
+}
+
+/// §14.4: an entry from before the last boot (pid 1 with a start time it does not have) for B on
+/// port N → `start --port N` in B removes it as stale and starts; the registry holds B's real
+/// entry.
+#[test]
+fn entry_from_before_boot_does_not_block_start() {
+    let env = DaemonEnv::new();
+    let b = env.py_project("b");
+    env.run(&b, &["index"]).expect_code(0);
+    let n = free_port();
+    env.write_registry(&[fake_entry(&b, 1, n, 12345)]);
+    // pid 1 always exists where /proc shows it; its start time is not 12345.
+    let reason = if alive(1) {
+        "pid reused by another process"
+    } else {
+        "process gone"
+    };
+
+    let out = env.run(&b, &["start", "--port", &n.to_string()]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let pid: Option<u32> = lines
+        .get(1)
+        .and_then(|l| l.strip_prefix("  pid "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|p| p.parse().ok());
+    if let Some(pid) = pid {
+        env.track(pid);
+    }
+    out.expect_code(0);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "Removed stale registry entry for {} (pid 1: {reason}).\n",
+            s(&b)
+        ),
+        "{out:#?}"
+    );
+    let pid = pid.unwrap_or_else(|| panic!("{out:#?}"));
+    assert_eq!(
+        out.stdout,
+        format!(
+            "mu-daemon started for {b}\n  pid {pid} · http://127.0.0.1:{n}\n  log {b}/.mu/daemon.log\n",
+            b = s(&b)
+        )
+    );
+    let reg = env.registry();
+    assert_eq!(reg.len(), 1, "{reg:#?}");
+    let e = &reg[0];
+    assert_eq!(
+        (&e["project_path"], &e["pid"], &e["port"]),
+        (&json!(s(&b)), &json!(pid), &json!(n))
+    );
+    assert_ne!(e["process_start_time"], json!(12345), "{e}");
+    assert_eq!(e["daemon_version"], VERSION);
+    assert_eq!(get(n, "/health").unwrap().json()["pid"], json!(pid));
+}
