@@ -118,6 +118,26 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
     }
 }
 
+/// As [`wait_for`], polling every `every`: for conditions that cost a command run, which would
+/// be wasteful every 20 ms.
+pub fn wait_for_every<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(every);
+    }
+}
+
 /// A port that was free a moment ago (bind 127.0.0.1:0, read it, release it).
 pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -548,6 +568,19 @@ impl DaemonEnv {
         self.write_home_file("daemons.json", &text);
         // Closing the descriptor releases the lock.
         drop(lock);
+    }
+
+    /// Edit the registry entry of `project` under the lock (panics when there is none).
+    pub fn edit_entry(&self, project: &Path, f: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+        let path = project.display().to_string();
+        self.edit_registry(|doc| {
+            let entry = doc["daemons"]
+                .as_array_mut()
+                .and_then(|a| a.iter_mut().find(|e| e["project_path"] == path.as_str()))
+                .and_then(Value::as_object_mut)
+                .unwrap_or_else(|| panic!("no registry entry for {path}"));
+            f(entry);
+        });
     }
 
     /// The registry entry of `project` (panics when there is none).

@@ -1296,3 +1296,270 @@ fn entry_from_before_boot_does_not_block_start() {
     assert_eq!(e["daemon_version"], VERSION);
     assert_eq!(get(n, "/health").unwrap().json()["pid"], json!(pid));
 }
+
+/// An RFC 3339 UTC instant `secs` from now, in whole seconds (how writers store them).
+fn rfc3339_from_now(secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The one daemon of a `list --json` run (asserting there is exactly one).
+fn only_daemon(out: &Out) -> Value {
+    out.expect_code(0);
+    let v = out.json();
+    let daemons = v["daemons"].as_array().cloned().unwrap_or_default();
+    assert_eq!(daemons.len(), 1, "{v}");
+    daemons[0].clone()
+}
+
+/// §14.5, §7.8, §7.9: a live daemon's `last_heartbeat` set to 2 h ago (as after a suspend) →
+/// `list` keeps it and shows it `unresponsive`, `status` exits 0 with `unresponsive`; the next
+/// heartbeat (every 30 s; waited up to 40 s) makes it `running` again; `stop` works.
+#[test]
+fn old_heartbeat_is_unresponsive_until_the_next_heartbeat() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let before = env.entry(&root);
+    let old = rfc3339_from_now(-2 * 3600);
+    env.edit_entry(&root, |e| {
+        e.insert("last_heartbeat".into(), json!(old));
+    });
+    let mut expected = before.clone();
+    expected["last_heartbeat"] = json!(old);
+    assert_eq!(env.entry(&root), expected, "only last_heartbeat changed");
+
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(
+        (&d["pid"], &d["port"], &d["state"], &d["identity"]),
+        (
+            &json!(pid),
+            &json!(port),
+            &json!("unresponsive"),
+            &json!("verified")
+        ),
+        "{d}"
+    );
+    assert_eq!(d["last_heartbeat"], json!(old));
+    assert!(
+        d["heartbeat_age_seconds"]
+            .as_f64()
+            .is_some_and(|a| a >= 7200.0),
+        "{d}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stderr, "");
+    let rows = list_rows(&out.stdout);
+    assert_eq!(
+        rows,
+        [(s(&root), pid, port, "unresponsive".to_string())],
+        "{out:#?}"
+    );
+    let row: Vec<&str> = out
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[row.len() - 4..], ["2", "h", "ago", VERSION], "{row:?}");
+    assert_eq!(env.entry(&root), expected, "the entry is kept as it was");
+
+    let out = env.run(&root, &["--json", "status"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(v["state"], "unresponsive", "{v}");
+    assert_eq!(v["daemon"]["state"], "unresponsive");
+    assert_eq!(v["daemon"]["pid"], json!(pid));
+    assert_eq!(v["daemon"]["last_heartbeat"], json!(old));
+    assert_eq!(
+        v["server"]["pid"],
+        json!(pid),
+        "the daemon answered the probe: {v}"
+    );
+    let out = env.run(&root, &["status"]);
+    out.expect_code(0);
+    assert_eq!(out.stderr, "");
+    let row = |k: &str, v: &str| format!("  {k:<10} {v}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [
+            format!("mu-daemon for {} is alive but unresponsive", s(&root)),
+            row("State", "unresponsive"),
+            row("PID", &pid.to_string()),
+            row("URL", &format!("http://127.0.0.1:{port}")),
+        ],
+        "{out:#?}"
+    );
+    assert!(
+        lines.contains(&row("Heartbeat", "2 h ago").as_str()),
+        "{out:#?}"
+    );
+
+    let d = wait_for_every(
+        "the next heartbeat to make the daemon running again",
+        Duration::from_secs(40),
+        Duration::from_millis(500),
+        || {
+            let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+            (d["state"] == "running").then_some(d)
+        },
+    );
+    assert_eq!((&d["pid"], &d["port"]), (&json!(pid), &json!(port)));
+    assert_ne!(d["last_heartbeat"], json!(old));
+    assert!(
+        d["heartbeat_age_seconds"]
+            .as_f64()
+            .is_some_and(|a| a <= 90.0),
+        "{d}"
+    );
+    let v = env.run(&root, &["--json", "status"]).expect_code(0).json();
+    assert_eq!(v["state"], "running", "{v}");
+
+    let v = env.run(&root, &["--json", "stop"]).expect_code(0).json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&root), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&root))}])
+    );
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(env.registry().is_empty());
+}
+
+/// §14.7 (simulated): `started_at` 1 h in the future (the clock was stepped back) → uptime 0,
+/// never negative, in `list` and `status`. Then the recorded start time is shifted by 1 h too
+/// (what `sysinfo` reports after the step): the daemon stays alive through its project lock
+/// (`identity: lock`) and `stop` still stops it through the lock-file pid check.
+#[test]
+fn clock_step_gives_no_negative_uptime_and_the_daemon_stays_stoppable() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let future = rfc3339_from_now(3600);
+    env.edit_entry(&root, |e| {
+        e.insert("started_at".into(), json!(future));
+    });
+
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(d["started_at"], json!(future));
+    assert_eq!(d["uptime_seconds"], json!(0.0), "{d}");
+    assert_eq!(
+        (&d["state"], &d["identity"]),
+        (&json!("running"), &json!("verified")),
+        "{d}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    let row: Vec<&str> = out
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[4], "0s", "UPTIME: {out:#?}");
+
+    let out = env.run(&root, &["--json", "status"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(v["state"], "running", "{v}");
+    assert_eq!(v["daemon"]["uptime_seconds"], json!(0.0), "{v}");
+    let out = env.run(&root, &["status"]);
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some(format!("mu-daemon is running for {}", s(&root)).as_str())
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l == format!("  {:<10} 0s", "Uptime")),
+        "{out:#?}"
+    );
+
+    // The start time `sysinfo` reports no longer matches the recorded one.
+    env.edit_entry(&root, |e| {
+        let t = e["process_start_time"].as_u64().unwrap();
+        e.insert("process_start_time".into(), json!(t + 3600));
+    });
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(
+        (&d["pid"], &d["state"], &d["identity"], &d["uptime_seconds"]),
+        (&json!(pid), &json!("running"), &json!("lock"), &json!(0.0)),
+        "{d}"
+    );
+    let v = env.run(&root, &["--json", "stop"]).expect_code(0).json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&root), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&root))}]),
+        "{v}"
+    );
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(env.registry().is_empty(), "{:#?}", env.registry());
+}
+
+/// §14.13, §7.9: a live daemon's entry deleted by hand → `list` shows nothing right away; the
+/// next heartbeat (≤ 30 s, waited up to 40 s) adds it back with the same pid, port and start.
+#[test]
+fn entry_deleted_by_hand_comes_back_at_the_next_heartbeat() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let before = env.entry(&root);
+    env.edit_registry(|doc| doc["daemons"] = json!([]));
+
+    let out = env.run(&env.work(), &["--json", "list"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(
+        (&v["daemons"], &v["removed_stale"], &v["warnings"]),
+        (&json!([]), &json!([]), &json!([])),
+        "{v}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "No mu-daemon is running.\n");
+    assert_eq!(out.stderr, "");
+
+    let d = wait_for_every(
+        "the daemon to re-register by heartbeat",
+        Duration::from_secs(40),
+        Duration::from_millis(500),
+        || {
+            let v = env
+                .run(&env.work(), &["--json", "list"])
+                .expect_code(0)
+                .json();
+            v["daemons"].as_array().and_then(|a| a.first().cloned())
+        },
+    );
+    assert_eq!(
+        (&d["project_path"], &d["pid"], &d["port"], &d["state"]),
+        (
+            &json!(s(&root)),
+            &json!(pid),
+            &json!(port),
+            &json!("running")
+        ),
+        "{d}"
+    );
+    let after = env.entry(&root);
+    for k in [
+        "pid",
+        "port",
+        "process_start_time",
+        "started_at",
+        "host",
+        "mubase_path",
+    ] {
+        assert_eq!(after[k], before[k], "{k}: {after} vs {before}");
+    }
+    let out = env.run(&env.work(), &["list"]);
+    assert_eq!(
+        list_rows(&out.stdout),
+        [(s(&root), pid, port, "running".to_string())]
+    );
+}
