@@ -1563,3 +1563,105 @@ fn entry_deleted_by_hand_comes_back_at_the_next_heartbeat() {
         [(s(&root), pid, port, "running".to_string())]
     );
 }
+
+/// §14.24: `start` run from a blocking task of a multi-threaded tokio runtime → no "failed to
+/// wake I/O driver" panic, no hang: exit 0 within the bound, and the daemon answers.
+#[test]
+fn start_from_inside_a_multi_threaded_tokio_runtime() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let run_in_rt = |cmd: Command| -> Out {
+        rt.block_on(async move {
+            let task =
+                tokio::task::spawn_blocking(move || try_run_cmd(cmd, Duration::from_secs(60)));
+            tokio::time::timeout(Duration::from_secs(70), task)
+                .await
+                .expect("the blocking task finished within 70 s")
+                .expect("the blocking task did not panic")
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = run_in_rt(env.cmd(&root, &["--json", "start", "--port", "0"]));
+    if let Some(pid) = serde_json::from_str::<Value>(out.stdout.trim())
+        .ok()
+        .and_then(|v| v["pid"].as_u64())
+    {
+        env.track(pid as u32);
+    }
+    out.expect_code(0);
+    assert!(
+        !out.stderr.contains("panicked"),
+        "no panic in start: {out:#?}"
+    );
+    eprintln!("start inside tokio took {:?}", out.elapsed);
+    let v = out.json();
+    assert_eq!(v["result"], "started", "{v}");
+    let (pid, port) = (v["pid"].clone(), v["port"].as_u64().unwrap() as u16);
+    let r = get(port, "/health").unwrap();
+    assert_eq!(r.status, 200, "{r:#?}");
+    assert_eq!(r.json()["pid"], pid);
+    let out = run_in_rt(env.cmd(&root, &["--json", "stop"]));
+    out.expect_code(0);
+    assert_eq!(out.json()["results"][0]["outcome"], "stopped");
+    rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// §3.4 pid-file fallback: the registry lost the entry, but `.mu/daemon.pid` names a process
+/// that holds the project lock, wrote its pid into the lock file and is a mu-daemon → `stop
+/// <root>` still stops it (`stopped`), and nothing is left behind.
+#[test]
+fn stop_falls_back_to_the_pid_file() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, _, _) = env.start(&root, &["--port", "0"]);
+    env.edit_registry(|doc| doc["daemons"] = json!([]));
+    // The three facts the fallback relies on.
+    assert_eq!(
+        fs::read_to_string(root.join(".mu/daemon.pid")).unwrap(),
+        pid.to_string()
+    );
+    assert_eq!(
+        fs::read_to_string(root.join(".mu/daemon.lock"))
+            .unwrap()
+            .trim(),
+        pid.to_string()
+    );
+    assert!(!project_lock_free(&root));
+    assert!(is_mu_daemon(pid));
+
+    let out = env.run(&env.work(), &["--json", "stop", &s(&root)]);
+    out.expect_code(0);
+    let v = out.json();
+    let results = v["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 1, "{v}");
+    let r = &results[0];
+    assert_eq!(
+        (&r["project_path"], &r["pid"], &r["outcome"]),
+        (&json!(s(&root)), &json!(pid), &json!("stopped")),
+        "{v}"
+    );
+    let msg = r["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with(&format!(
+            "Stopped mu-daemon for {} (pid {pid}, port ",
+            s(&root)
+        )),
+        "{v}"
+    );
+    assert_eq!(v["removed_stale"], json!([]));
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(!root.join(".mu/daemon.pid").exists());
+    assert!(project_lock_free(&root));
+    assert!(env.registry().is_empty(), "{:#?}", env.registry());
+    let out = env.run(&env.work(), &["stop", &s(&root)]);
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout,
+        format!("No mu-daemon is running for {}.\n", s(&root))
+    );
+}
