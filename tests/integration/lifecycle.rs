@@ -1665,3 +1665,126 @@ fn stop_falls_back_to_the_pid_file() {
         format!("No mu-daemon is running for {}.\n", s(&root))
     );
 }
+
+/// `serde_json`'s pretty text of `v`, every line indented by `n` spaces (an element of the
+/// `daemons` array is printed at 4).
+fn pretty_at(v: &Value, n: usize) -> String {
+    let pad = " ".repeat(n);
+    serde_json::to_string_pretty(v)
+        .unwrap()
+        .lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// §7.3, §3.5: an entry without `pid` and one with `"port": "x"` (naming a live foreign pid)
+/// next to a live daemon → `list` shows only the daemon and warns once per malformed entry;
+/// `stop --all` stops the daemon only, signals nothing else, and the malformed entries are
+/// still in daemons.json, byte for byte.
+#[test]
+fn malformed_entries_are_kept_warned_about_and_never_signalled() {
+    let env = DaemonEnv::new();
+    let live = env.py_project("live");
+    let (pid, port, _) = env.start(&live, &["--port", "0"]);
+    let sleep = env.foreign_sleep();
+    let work = env.work();
+    // Sorted after "live", so their indices are 1 and 2 whoever rewrites the file.
+    let mut nopid = fake_entry(&work.join("nopid"), 0, free_port(), 12345);
+    nopid.as_object_mut().unwrap().remove("pid");
+    let mut portx = fake_entry(&work.join("portx"), sleep, 1, 12345);
+    portx["port"] = json!("x");
+    env.edit_registry(|doc| {
+        let a = doc["daemons"].as_array_mut().unwrap();
+        a.push(nopid.clone());
+        a.push(portx.clone());
+    });
+    let original = fs::read_to_string(env.registry_path()).unwrap();
+    let texts = [pretty_at(&nopid, 4), pretty_at(&portx, 4)];
+    for t in &texts {
+        assert!(original.contains(t.as_str()), "{t}\nin\n{original}");
+    }
+    let file = s(&env.registry_path());
+    let warnings = [
+        format!("Registry {file} has a malformed entry (daemons[1]): \"pid\" is missing; it is kept and ignored."),
+        format!("Registry {file} has a malformed entry (daemons[2]): \"port\" has the wrong type; it is kept and ignored."),
+    ];
+
+    let out = env.run(&work, &["list"]);
+    out.expect_code(0);
+    assert_eq!(
+        list_rows(&out.stdout),
+        [(s(&live), pid, port, "running".to_string())]
+    );
+    assert_eq!(
+        out.stderr,
+        format!("Warning: {}\nWarning: {}\n", warnings[0], warnings[1]),
+        "{out:#?}"
+    );
+    let out = env.run(&work, &["--json", "list"]);
+    let d = only_daemon(&out);
+    assert_eq!(d["pid"], json!(pid));
+    let v = out.json();
+    assert_eq!(v["warnings"], json!(warnings));
+    assert_eq!(v["removed_stale"], json!([]));
+
+    let out = env.run(&work, &["--json", "stop", "--all"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&live), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&live))}]),
+        "{v}"
+    );
+    assert_eq!(v["removed_stale"], json!([]));
+    assert_eq!(v["warnings"], json!(warnings));
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(
+        env.child_running(sleep),
+        "the malformed entry's pid was not killed"
+    );
+    assert_ne!(proc_state(sleep), Some('T'), "nor stopped");
+    let after = fs::read_to_string(env.registry_path()).unwrap();
+    for t in &texts {
+        assert!(
+            after.contains(t.as_str()),
+            "kept byte for byte:\n{t}\nin\n{after}"
+        );
+    }
+    assert_eq!(env.registry(), vec![nopid, portx], "{after}");
+}
+
+/// §11: a relative `MU_HOME` is refused (exit 1, naming it) before anything is created.
+#[test]
+fn relative_mu_home_is_refused() {
+    let env = DaemonEnv::new();
+    let work = env.work();
+    let root = env.py_project("shop");
+    let message = "MU_HOME must be an absolute path: rel/dir";
+    let mut c = env.cmd(&work, &["list"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    let mut c = env.cmd(&work, &["--json", "list"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(
+        out.json()["error"],
+        json!({"code": "unsafe_mu_home", "message": message})
+    );
+    let mut c = env.cmd(&root, &["start", "--port", "0"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    assert!(!work.join("rel").exists() && !root.join("rel").exists());
+    assert!(
+        !root.join(".mu").exists(),
+        "nothing was created in the project"
+    );
+    assert!(!env.mu_home().exists());
+}
