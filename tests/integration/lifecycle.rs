@@ -1788,3 +1788,41 @@ fn relative_mu_home_is_refused() {
     );
     assert!(!env.mu_home().exists());
 }
+
+/// §7.3: a registry of format version 2 → `start` refuses to write it (exit 1, exact message,
+/// `registry_too_new` in JSON per §2.4) and leaves the file and the project as they were; `list`
+/// still reads it.
+#[test]
+fn newer_registry_version_refuses_start_but_list_works() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    env.run(&root, &["index"]).expect_code(0);
+    let v2 = b"{\"version\": 2, \"daemons\": []}\n";
+    env.write_home_file("daemons.json", v2);
+    let message = "Registry format version 2 is newer than this mu-daemon supports (1).";
+
+    let out = env.run(&root, &["start", "--port", "0"]);
+    out.expect_code(1);
+    assert_eq!(out.stdout, "", "{out:#?}");
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    assert_eq!(fs::read(env.registry_path()).unwrap(), v2);
+    assert!(!root.join(".mu/daemon.pid").exists());
+    assert!(project_lock_free(&root), "no daemon holds the project");
+
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "No mu-daemon is running.\n");
+    assert_eq!(out.stderr, "");
+    let out = env.run(&env.work(), &["--json", "list"]);
+    out.expect_code(0);
+    assert_eq!(out.json()["daemons"], json!([]));
+
+    let out = env.run(&root, &["--json", "start", "--port", "0"]);
+    out.expect_code(1);
+    assert_eq!(
+        out.json()["error"],
+        json!({"code": "registry_too_new", "message": message}),
+        "§2.4 names the code registry_too_new"
+    );
+    assert_eq!(fs::read(env.registry_path()).unwrap(), v2);
+}
