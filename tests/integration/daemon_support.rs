@@ -118,6 +118,26 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
     }
 }
 
+/// As [`wait_for`], polling every `every`: for conditions that cost a command run, which would
+/// be wasteful every 20 ms.
+pub fn wait_for_every<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        if Instant::now() >= deadline {
+            panic!("timed out after {timeout:?} waiting for {what}");
+        }
+        std::thread::sleep(every);
+    }
+}
+
 /// A port that was free a moment ago (bind 127.0.0.1:0, read it, release it).
 pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
@@ -514,6 +534,62 @@ impl DaemonEnv {
         f.write_all(bytes).unwrap();
         f.sync_all().unwrap();
         fs::rename(&tmp, dir.join(name)).unwrap();
+    }
+
+    /// Edit `daemons.json` the way a writer does (§7.4): under the registry lock
+    /// (`daemons.lock`, tried every 20 ms for at most 5 s, so a daemon's heartbeat cannot
+    /// interleave), read and parse it, let `f` change the whole document, and replace the file
+    /// atomically. Whatever `f` leaves alone is kept (only the key order may change).
+    pub fn edit_registry(&self, f: impl FnOnce(&mut Value)) {
+        use std::os::unix::io::AsRawFd;
+        let lock = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(self.mu_home().join("daemons.lock"))
+            .expect("open daemons.lock");
+        wait_for("the registry lock", Duration::from_secs(5), || {
+            // SAFETY: `lock` owns the descriptor for the whole call.
+            (unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0)
+                .then_some(())
+        });
+        let bytes = fs::read(self.registry_path()).expect("read daemons.json");
+        let mut doc: Value = serde_json::from_slice(&bytes).unwrap_or_else(|e| {
+            panic!(
+                "daemons.json does not parse ({e}): {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        f(&mut doc);
+        let mut text = serde_json::to_vec_pretty(&doc).unwrap();
+        text.push(b'\n');
+        self.write_home_file("daemons.json", &text);
+        // Closing the descriptor releases the lock.
+        drop(lock);
+    }
+
+    /// Edit the registry entry of `project` under the lock (panics when there is none).
+    pub fn edit_entry(&self, project: &Path, f: impl FnOnce(&mut serde_json::Map<String, Value>)) {
+        let path = project.display().to_string();
+        self.edit_registry(|doc| {
+            let entry = doc["daemons"]
+                .as_array_mut()
+                .and_then(|a| a.iter_mut().find(|e| e["project_path"] == path.as_str()))
+                .and_then(Value::as_object_mut)
+                .unwrap_or_else(|| panic!("no registry entry for {path}"));
+            f(entry);
+        });
+    }
+
+    /// The registry entry of `project` (panics when there is none).
+    pub fn entry(&self, project: &Path) -> Value {
+        let path = project.display().to_string();
+        self.registry()
+            .into_iter()
+            .find(|e| e["project_path"] == path.as_str())
+            .unwrap_or_else(|| panic!("no registry entry for {path}: {:#?}", self.registry()))
     }
 
     /// Replace the registry's entries (version 1 document).

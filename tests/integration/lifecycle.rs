@@ -1172,3 +1172,657 @@ fn legacy_launcher_form() {
         "{out:#?}"
     );
 }
+
+/// §14.2: an entry for B whose pid is A's live mu-daemon, with another start time, and B's
+/// project lock free → `status` in B removes it as `pid reused by another process` (and B's pid
+/// file naming that pid), exits 3, and A is not signalled: still running, still answering.
+#[test]
+fn entry_naming_another_daemons_pid_is_stale_and_that_daemon_untouched() {
+    let env = DaemonEnv::new();
+    let a = env.py_project("a");
+    let b = env.py_project("b");
+    let (pa, porta, _) = env.start(&a, &["--port", "0"]);
+    // B is a project (so `status` resolves it) whose lock nobody holds; `index` cleans the
+    // registry, so the entry is written afterwards.
+    env.run(&b, &["index"]).expect_code(0);
+    assert!(project_lock_free(&b));
+    let a_entry = env.entry(&a);
+    let a_start = a_entry["process_start_time"]
+        .as_u64()
+        .expect("A's start time");
+    let portb = free_port();
+    env.edit_registry(|doc| {
+        doc["daemons"]
+            .as_array_mut()
+            .unwrap()
+            .push(fake_entry(&b, pa, portb, a_start - 1000));
+    });
+    // What an older tool would have left: B's pid file naming that pid.
+    fs::write(b.join(".mu/daemon.pid"), pa.to_string()).unwrap();
+
+    let out = env.run(&b, &["status"]);
+    out.expect_code(3);
+    assert_eq!(
+        out.stdout,
+        format!("No mu-daemon is running for {}.\n", s(&b))
+    );
+    assert_eq!(
+        out.stderr,
+        format!(
+            "Removed stale registry entry for {b} (pid {pa}: pid reused by another process).\n\
+             Warning: a mu-daemon for another project is running: {a} (pid {pa}, port {porta}).\n  \
+             To stop it: mu-daemon stop --port {porta}\n",
+            a = s(&a),
+            b = s(&b)
+        ),
+        "{out:#?}"
+    );
+    assert!(
+        !b.join(".mu/daemon.pid").exists(),
+        "stale cleanup removes B's pid file that names the reused pid"
+    );
+    assert_eq!(
+        fs::read_to_string(a.join(".mu/daemon.pid")).unwrap(),
+        pa.to_string(),
+        "A's own pid file is left alone"
+    );
+    let reg = env.registry();
+    assert_eq!(reg, vec![a_entry], "only A's entry, unchanged");
+    // Not signalled: neither stopped nor terminated, and still serving.
+    assert!(alive(pa));
+    assert_ne!(proc_state(pa), Some('T'));
+    let r = get(porta, "/health").unwrap();
+    assert_eq!(r.status, 200, "{r:#?}");
+    assert_eq!(r.json()["pid"], json!(pa));
+    let v = env.run(&a, &["--json", "status"]).expect_code(0).json();
+    assert_eq!(
+        (&v["state"], &v["daemon"]["pid"]),
+        (&json!("running"), &json!(pa))
+    );
+}
+
+/// §14.4: an entry from before the last boot (pid 1 with a start time it does not have) for B on
+/// port N → `start --port N` in B removes it as stale and starts; the registry holds B's real
+/// entry.
+#[test]
+fn entry_from_before_boot_does_not_block_start() {
+    let env = DaemonEnv::new();
+    let b = env.py_project("b");
+    env.run(&b, &["index"]).expect_code(0);
+    let n = free_port();
+    env.write_registry(&[fake_entry(&b, 1, n, 12345)]);
+    // pid 1 always exists where /proc shows it; its start time is not 12345.
+    let reason = if alive(1) {
+        "pid reused by another process"
+    } else {
+        "process gone"
+    };
+
+    let out = env.run(&b, &["start", "--port", &n.to_string()]);
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    let pid: Option<u32> = lines
+        .get(1)
+        .and_then(|l| l.strip_prefix("  pid "))
+        .and_then(|l| l.split(' ').next())
+        .and_then(|p| p.parse().ok());
+    if let Some(pid) = pid {
+        env.track(pid);
+    }
+    out.expect_code(0);
+    assert_eq!(
+        out.stderr,
+        format!(
+            "Removed stale registry entry for {} (pid 1: {reason}).\n",
+            s(&b)
+        ),
+        "{out:#?}"
+    );
+    let pid = pid.unwrap_or_else(|| panic!("{out:#?}"));
+    assert_eq!(
+        out.stdout,
+        format!(
+            "mu-daemon started for {b}\n  pid {pid} · http://127.0.0.1:{n}\n  log {b}/.mu/daemon.log\n",
+            b = s(&b)
+        )
+    );
+    let reg = env.registry();
+    assert_eq!(reg.len(), 1, "{reg:#?}");
+    let e = &reg[0];
+    assert_eq!(
+        (&e["project_path"], &e["pid"], &e["port"]),
+        (&json!(s(&b)), &json!(pid), &json!(n))
+    );
+    assert_ne!(e["process_start_time"], json!(12345), "{e}");
+    assert_eq!(e["daemon_version"], VERSION);
+    assert_eq!(get(n, "/health").unwrap().json()["pid"], json!(pid));
+}
+
+/// An RFC 3339 UTC instant `secs` from now, in whole seconds (how writers store them).
+fn rfc3339_from_now(secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The one daemon of a `list --json` run (asserting there is exactly one).
+fn only_daemon(out: &Out) -> Value {
+    out.expect_code(0);
+    let v = out.json();
+    let daemons = v["daemons"].as_array().cloned().unwrap_or_default();
+    assert_eq!(daemons.len(), 1, "{v}");
+    daemons[0].clone()
+}
+
+/// §14.5, §7.8, §7.9: a live daemon's `last_heartbeat` set to 2 h ago (as after a suspend) →
+/// `list` keeps it and shows it `unresponsive`, `status` exits 0 with `unresponsive`; the next
+/// heartbeat (every 30 s; waited up to 40 s) makes it `running` again; `stop` works.
+#[test]
+fn old_heartbeat_is_unresponsive_until_the_next_heartbeat() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let before = env.entry(&root);
+    let old = rfc3339_from_now(-2 * 3600);
+    env.edit_entry(&root, |e| {
+        e.insert("last_heartbeat".into(), json!(old));
+    });
+    let mut expected = before.clone();
+    expected["last_heartbeat"] = json!(old);
+    assert_eq!(env.entry(&root), expected, "only last_heartbeat changed");
+
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(
+        (&d["pid"], &d["port"], &d["state"], &d["identity"]),
+        (
+            &json!(pid),
+            &json!(port),
+            &json!("unresponsive"),
+            &json!("verified")
+        ),
+        "{d}"
+    );
+    assert_eq!(d["last_heartbeat"], json!(old));
+    assert!(
+        d["heartbeat_age_seconds"]
+            .as_f64()
+            .is_some_and(|a| a >= 7200.0),
+        "{d}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stderr, "");
+    let rows = list_rows(&out.stdout);
+    assert_eq!(
+        rows,
+        [(s(&root), pid, port, "unresponsive".to_string())],
+        "{out:#?}"
+    );
+    let row: Vec<&str> = out
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[row.len() - 4..], ["2", "h", "ago", VERSION], "{row:?}");
+    assert_eq!(env.entry(&root), expected, "the entry is kept as it was");
+
+    let out = env.run(&root, &["--json", "status"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(v["state"], "unresponsive", "{v}");
+    assert_eq!(v["daemon"]["state"], "unresponsive");
+    assert_eq!(v["daemon"]["pid"], json!(pid));
+    assert_eq!(v["daemon"]["last_heartbeat"], json!(old));
+    assert_eq!(
+        v["server"]["pid"],
+        json!(pid),
+        "the daemon answered the probe: {v}"
+    );
+    let out = env.run(&root, &["status"]);
+    out.expect_code(0);
+    assert_eq!(out.stderr, "");
+    let row = |k: &str, v: &str| format!("  {k:<10} {v}");
+    let lines: Vec<&str> = out.stdout.lines().collect();
+    assert_eq!(
+        lines[..4],
+        [
+            format!("mu-daemon for {} is alive but unresponsive", s(&root)),
+            row("State", "unresponsive"),
+            row("PID", &pid.to_string()),
+            row("URL", &format!("http://127.0.0.1:{port}")),
+        ],
+        "{out:#?}"
+    );
+    assert!(
+        lines.contains(&row("Heartbeat", "2 h ago").as_str()),
+        "{out:#?}"
+    );
+
+    let d = wait_for_every(
+        "the next heartbeat to make the daemon running again",
+        Duration::from_secs(40),
+        Duration::from_millis(500),
+        || {
+            let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+            (d["state"] == "running").then_some(d)
+        },
+    );
+    assert_eq!((&d["pid"], &d["port"]), (&json!(pid), &json!(port)));
+    assert_ne!(d["last_heartbeat"], json!(old));
+    assert!(
+        d["heartbeat_age_seconds"]
+            .as_f64()
+            .is_some_and(|a| a <= 90.0),
+        "{d}"
+    );
+    let v = env.run(&root, &["--json", "status"]).expect_code(0).json();
+    assert_eq!(v["state"], "running", "{v}");
+
+    let v = env.run(&root, &["--json", "stop"]).expect_code(0).json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&root), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&root))}])
+    );
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(env.registry().is_empty());
+}
+
+/// §14.7 (simulated): `started_at` 1 h in the future (the clock was stepped back) → uptime 0,
+/// never negative, in `list` and `status`. Then the recorded start time is shifted by 1 h too
+/// (what `sysinfo` reports after the step): the daemon stays alive through its project lock
+/// (`identity: lock`) and `stop` still stops it through the lock-file pid check.
+#[test]
+fn clock_step_gives_no_negative_uptime_and_the_daemon_stays_stoppable() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let future = rfc3339_from_now(3600);
+    env.edit_entry(&root, |e| {
+        e.insert("started_at".into(), json!(future));
+    });
+
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(d["started_at"], json!(future));
+    assert_eq!(d["uptime_seconds"], json!(0.0), "{d}");
+    assert_eq!(
+        (&d["state"], &d["identity"]),
+        (&json!("running"), &json!("verified")),
+        "{d}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    let row: Vec<&str> = out
+        .stdout
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[4], "0s", "UPTIME: {out:#?}");
+
+    let out = env.run(&root, &["--json", "status"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(v["state"], "running", "{v}");
+    assert_eq!(v["daemon"]["uptime_seconds"], json!(0.0), "{v}");
+    let out = env.run(&root, &["status"]);
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout.lines().next(),
+        Some(format!("mu-daemon is running for {}", s(&root)).as_str())
+    );
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l == format!("  {:<10} 0s", "Uptime")),
+        "{out:#?}"
+    );
+
+    // The start time `sysinfo` reports no longer matches the recorded one.
+    env.edit_entry(&root, |e| {
+        let t = e["process_start_time"].as_u64().unwrap();
+        e.insert("process_start_time".into(), json!(t + 3600));
+    });
+    let d = only_daemon(&env.run(&env.work(), &["--json", "list"]));
+    assert_eq!(
+        (&d["pid"], &d["state"], &d["identity"], &d["uptime_seconds"]),
+        (&json!(pid), &json!("running"), &json!("lock"), &json!(0.0)),
+        "{d}"
+    );
+    let v = env.run(&root, &["--json", "stop"]).expect_code(0).json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&root), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&root))}]),
+        "{v}"
+    );
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(env.registry().is_empty(), "{:#?}", env.registry());
+}
+
+/// §14.13, §7.9: a live daemon's entry deleted by hand → `list` shows nothing right away; the
+/// next heartbeat (≤ 30 s, waited up to 40 s) adds it back with the same pid, port and start.
+#[test]
+fn entry_deleted_by_hand_comes_back_at_the_next_heartbeat() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, port, _) = env.start(&root, &["--port", "0"]);
+    let before = env.entry(&root);
+    env.edit_registry(|doc| doc["daemons"] = json!([]));
+
+    let out = env.run(&env.work(), &["--json", "list"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(
+        (&v["daemons"], &v["removed_stale"], &v["warnings"]),
+        (&json!([]), &json!([]), &json!([])),
+        "{v}"
+    );
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "No mu-daemon is running.\n");
+    assert_eq!(out.stderr, "");
+
+    let d = wait_for_every(
+        "the daemon to re-register by heartbeat",
+        Duration::from_secs(40),
+        Duration::from_millis(500),
+        || {
+            let v = env
+                .run(&env.work(), &["--json", "list"])
+                .expect_code(0)
+                .json();
+            v["daemons"].as_array().and_then(|a| a.first().cloned())
+        },
+    );
+    assert_eq!(
+        (&d["project_path"], &d["pid"], &d["port"], &d["state"]),
+        (
+            &json!(s(&root)),
+            &json!(pid),
+            &json!(port),
+            &json!("running")
+        ),
+        "{d}"
+    );
+    let after = env.entry(&root);
+    for k in [
+        "pid",
+        "port",
+        "process_start_time",
+        "started_at",
+        "host",
+        "mubase_path",
+    ] {
+        assert_eq!(after[k], before[k], "{k}: {after} vs {before}");
+    }
+    let out = env.run(&env.work(), &["list"]);
+    assert_eq!(
+        list_rows(&out.stdout),
+        [(s(&root), pid, port, "running".to_string())]
+    );
+}
+
+/// §14.24: `start` run from a blocking task of a multi-threaded tokio runtime → no "failed to
+/// wake I/O driver" panic, no hang: exit 0 within the bound, and the daemon answers.
+#[test]
+fn start_from_inside_a_multi_threaded_tokio_runtime() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let run_in_rt = |cmd: Command| -> Out {
+        rt.block_on(async move {
+            let task =
+                tokio::task::spawn_blocking(move || try_run_cmd(cmd, Duration::from_secs(60)));
+            tokio::time::timeout(Duration::from_secs(70), task)
+                .await
+                .expect("the blocking task finished within 70 s")
+                .expect("the blocking task did not panic")
+        })
+        .unwrap_or_else(|e| panic!("{e}"))
+    };
+    let out = run_in_rt(env.cmd(&root, &["--json", "start", "--port", "0"]));
+    if let Some(pid) = serde_json::from_str::<Value>(out.stdout.trim())
+        .ok()
+        .and_then(|v| v["pid"].as_u64())
+    {
+        env.track(pid as u32);
+    }
+    out.expect_code(0);
+    assert!(
+        !out.stderr.contains("panicked"),
+        "no panic in start: {out:#?}"
+    );
+    eprintln!("start inside tokio took {:?}", out.elapsed);
+    let v = out.json();
+    assert_eq!(v["result"], "started", "{v}");
+    let (pid, port) = (v["pid"].clone(), v["port"].as_u64().unwrap() as u16);
+    let r = get(port, "/health").unwrap();
+    assert_eq!(r.status, 200, "{r:#?}");
+    assert_eq!(r.json()["pid"], pid);
+    let out = run_in_rt(env.cmd(&root, &["--json", "stop"]));
+    out.expect_code(0);
+    assert_eq!(out.json()["results"][0]["outcome"], "stopped");
+    rt.shutdown_timeout(Duration::from_secs(1));
+}
+
+/// §3.4 pid-file fallback: the registry lost the entry, but `.mu/daemon.pid` names a process
+/// that holds the project lock, wrote its pid into the lock file and is a mu-daemon → `stop
+/// <root>` still stops it (`stopped`), and nothing is left behind.
+#[test]
+fn stop_falls_back_to_the_pid_file() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let (pid, _, _) = env.start(&root, &["--port", "0"]);
+    env.edit_registry(|doc| doc["daemons"] = json!([]));
+    // The three facts the fallback relies on.
+    assert_eq!(
+        fs::read_to_string(root.join(".mu/daemon.pid")).unwrap(),
+        pid.to_string()
+    );
+    assert_eq!(
+        fs::read_to_string(root.join(".mu/daemon.lock"))
+            .unwrap()
+            .trim(),
+        pid.to_string()
+    );
+    assert!(!project_lock_free(&root));
+    assert!(is_mu_daemon(pid));
+
+    let out = env.run(&env.work(), &["--json", "stop", &s(&root)]);
+    out.expect_code(0);
+    let v = out.json();
+    let results = v["results"].as_array().cloned().unwrap_or_default();
+    assert_eq!(results.len(), 1, "{v}");
+    let r = &results[0];
+    assert_eq!(
+        (&r["project_path"], &r["pid"], &r["outcome"]),
+        (&json!(s(&root)), &json!(pid), &json!("stopped")),
+        "{v}"
+    );
+    let msg = r["message"].as_str().unwrap_or_default();
+    assert!(
+        msg.starts_with(&format!(
+            "Stopped mu-daemon for {} (pid {pid}, port ",
+            s(&root)
+        )),
+        "{v}"
+    );
+    assert_eq!(v["removed_stale"], json!([]));
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(!root.join(".mu/daemon.pid").exists());
+    assert!(project_lock_free(&root));
+    assert!(env.registry().is_empty(), "{:#?}", env.registry());
+    let out = env.run(&env.work(), &["stop", &s(&root)]);
+    out.expect_code(0);
+    assert_eq!(
+        out.stdout,
+        format!("No mu-daemon is running for {}.\n", s(&root))
+    );
+}
+
+/// `serde_json`'s pretty text of `v`, every line indented by `n` spaces (an element of the
+/// `daemons` array is printed at 4).
+fn pretty_at(v: &Value, n: usize) -> String {
+    let pad = " ".repeat(n);
+    serde_json::to_string_pretty(v)
+        .unwrap()
+        .lines()
+        .map(|l| format!("{pad}{l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// §7.3, §3.5: an entry without `pid` and one with `"port": "x"` (naming a live foreign pid)
+/// next to a live daemon → `list` shows only the daemon and warns once per malformed entry;
+/// `stop --all` stops the daemon only, signals nothing else, and the malformed entries are
+/// still in daemons.json, byte for byte.
+#[test]
+fn malformed_entries_are_kept_warned_about_and_never_signalled() {
+    let env = DaemonEnv::new();
+    let live = env.py_project("live");
+    let (pid, port, _) = env.start(&live, &["--port", "0"]);
+    let sleep = env.foreign_sleep();
+    let work = env.work();
+    // Sorted after "live", so their indices are 1 and 2 whoever rewrites the file.
+    let mut nopid = fake_entry(&work.join("nopid"), 0, free_port(), 12345);
+    nopid.as_object_mut().unwrap().remove("pid");
+    let mut portx = fake_entry(&work.join("portx"), sleep, 1, 12345);
+    portx["port"] = json!("x");
+    env.edit_registry(|doc| {
+        let a = doc["daemons"].as_array_mut().unwrap();
+        a.push(nopid.clone());
+        a.push(portx.clone());
+    });
+    let original = fs::read_to_string(env.registry_path()).unwrap();
+    let texts = [pretty_at(&nopid, 4), pretty_at(&portx, 4)];
+    for t in &texts {
+        assert!(original.contains(t.as_str()), "{t}\nin\n{original}");
+    }
+    let file = s(&env.registry_path());
+    let warnings = [
+        format!("Registry {file} has a malformed entry (daemons[1]): \"pid\" is missing; it is kept and ignored."),
+        format!("Registry {file} has a malformed entry (daemons[2]): \"port\" has the wrong type; it is kept and ignored."),
+    ];
+
+    let out = env.run(&work, &["list"]);
+    out.expect_code(0);
+    assert_eq!(
+        list_rows(&out.stdout),
+        [(s(&live), pid, port, "running".to_string())]
+    );
+    assert_eq!(
+        out.stderr,
+        format!("Warning: {}\nWarning: {}\n", warnings[0], warnings[1]),
+        "{out:#?}"
+    );
+    let out = env.run(&work, &["--json", "list"]);
+    let d = only_daemon(&out);
+    assert_eq!(d["pid"], json!(pid));
+    let v = out.json();
+    assert_eq!(v["warnings"], json!(warnings));
+    assert_eq!(v["removed_stale"], json!([]));
+
+    let out = env.run(&work, &["--json", "stop", "--all"]);
+    out.expect_code(0);
+    let v = out.json();
+    assert_eq!(
+        v["results"],
+        json!([{"project_path": s(&live), "pid": pid, "port": port, "outcome": "stopped",
+                "message": format!("Stopped mu-daemon for {} (pid {pid}, port {port}).", s(&live))}]),
+        "{v}"
+    );
+    assert_eq!(v["removed_stale"], json!([]));
+    assert_eq!(v["warnings"], json!(warnings));
+    wait_gone(pid, Duration::from_secs(2));
+    assert!(
+        env.child_running(sleep),
+        "the malformed entry's pid was not killed"
+    );
+    assert_ne!(proc_state(sleep), Some('T'), "nor stopped");
+    let after = fs::read_to_string(env.registry_path()).unwrap();
+    for t in &texts {
+        assert!(
+            after.contains(t.as_str()),
+            "kept byte for byte:\n{t}\nin\n{after}"
+        );
+    }
+    assert_eq!(env.registry(), vec![nopid, portx], "{after}");
+}
+
+/// §11: a relative `MU_HOME` is refused (exit 1, naming it) before anything is created.
+#[test]
+fn relative_mu_home_is_refused() {
+    let env = DaemonEnv::new();
+    let work = env.work();
+    let root = env.py_project("shop");
+    let message = "MU_HOME must be an absolute path: rel/dir";
+    let mut c = env.cmd(&work, &["list"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(out.stdout, "");
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    let mut c = env.cmd(&work, &["--json", "list"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(
+        out.json()["error"],
+        json!({"code": "unsafe_mu_home", "message": message})
+    );
+    let mut c = env.cmd(&root, &["start", "--port", "0"]);
+    c.env("MU_HOME", "rel/dir");
+    let out = env.run_cmd(c);
+    out.expect_code(1);
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    assert!(!work.join("rel").exists() && !root.join("rel").exists());
+    assert!(
+        !root.join(".mu").exists(),
+        "nothing was created in the project"
+    );
+    assert!(!env.mu_home().exists());
+}
+
+/// §7.3: a registry of format version 2 → `start` refuses to write it (exit 1, exact message,
+/// `registry_too_new` in JSON per §2.4) and leaves the file and the project as they were; `list`
+/// still reads it.
+#[test]
+fn newer_registry_version_refuses_start_but_list_works() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    env.run(&root, &["index"]).expect_code(0);
+    let v2 = b"{\"version\": 2, \"daemons\": []}\n";
+    env.write_home_file("daemons.json", v2);
+    let message = "Registry format version 2 is newer than this mu-daemon supports (1).";
+
+    let out = env.run(&root, &["start", "--port", "0"]);
+    out.expect_code(1);
+    assert_eq!(out.stdout, "", "{out:#?}");
+    assert_eq!(out.stderr, format!("Error: {message}\n"), "{out:#?}");
+    assert_eq!(fs::read(env.registry_path()).unwrap(), v2);
+    assert!(!root.join(".mu/daemon.pid").exists());
+    assert!(project_lock_free(&root), "no daemon holds the project");
+
+    let out = env.run(&env.work(), &["list"]);
+    out.expect_code(0);
+    assert_eq!(out.stdout, "No mu-daemon is running.\n");
+    assert_eq!(out.stderr, "");
+    let out = env.run(&env.work(), &["--json", "list"]);
+    out.expect_code(0);
+    assert_eq!(out.json()["daemons"], json!([]));
+
+    let out = env.run(&root, &["--json", "start", "--port", "0"]);
+    out.expect_code(1);
+    assert_eq!(
+        out.json()["error"],
+        json!({"code": "registry_too_new", "message": message}),
+        "§2.4 names the code registry_too_new"
+    );
+    assert_eq!(fs::read(env.registry_path()).unwrap(), v2);
+}
