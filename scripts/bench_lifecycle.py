@@ -44,10 +44,12 @@ def daemon_pid(env, root):
     return doc["daemon"]["pid"], doc
 
 
-def rss_kb(pid):
+def rss_kb(pid, key="VmRSS"):
+    """VmRSS, RssAnon (private heap, stacks) or RssFile (mapped executable pages, shared with
+    every other process running the same binary) in KiB."""
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmRSS:"):
+            if line.startswith(key + ":"):
                 return int(line.split()[1])
     return 0
 
@@ -104,6 +106,7 @@ def bench(corpus, idle_seconds):
         pid, _ = daemon_pid(env, root)
         time.sleep(2)
         rss = rss_kb(pid)
+        anon, file_backed = rss_kb(pid, "RssAnon"), rss_kb(pid, "RssFile")
         cpu0 = cpu_seconds(pid)
         time.sleep(idle_seconds)
         cpu1 = cpu_seconds(pid)
@@ -112,7 +115,8 @@ def bench(corpus, idle_seconds):
         files = sum(len(f) for _, _, f in os.walk(root))
         return (f"| {os.path.basename(root)} | {files:,} | {statistics.median(starts) * 1000:.0f} | "
                 f"{statistics.median(own):.0f} | {statistics.median(lists) * 1000:.1f} | "
-                f"{statistics.median(statuses) * 1000:.1f} | {rss / 1024:.1f} | {rss_after / 1024:.1f} | "
+                f"{statistics.median(statuses) * 1000:.1f} | {rss / 1024:.1f} ({anon / 1024:.1f} + {file_backed / 1024:.1f}) | "
+                f"{rss_after / 1024:.1f} | "
                 f"{(cpu1 - cpu0) * 1000:.0f} ms / {idle_seconds} s | {stop_dt * 1000:.0f} |")
     finally:
         subprocess.run([BIN, "stop", "--all"], env=dict(os.environ, MU_HOME=os.path.join(tmp, "home")),
@@ -126,7 +130,7 @@ def main():
     ap.add_argument("corpora", nargs="+")
     a = ap.parse_args()
     print("| corpus | files | start→ready ms (CLI) | ready ms (daemon) | list ms | status ms | "
-          "idle RSS MB | RSS after idle MB | idle CPU | stop ms |")
+          "idle RSS MB (anon + file) | RSS after idle MB | idle CPU | stop ms |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for c in a.corpora:
         print(bench(c, a.idle_seconds), flush=True)
