@@ -248,7 +248,7 @@ fn startup(
             .iter()
             .find(|e| e.project_path == project.root && registry::alive(e).is_some())
         {
-            return Err(already_running(&project, e.pid, e.port, mode));
+            return Err(already_running(&project, e.pid, e.port));
         }
     }
     project
@@ -290,7 +290,7 @@ fn startup(
     let lock = match ProjectLock::try_for(&project.lock_path(), Duration::from_secs(1)) {
         Ok(l) => l,
         Err(LockError::Held { pid: holder }) => {
-            return Err(locked_out(&registry, &project, mode, holder))
+            return Err(locked_out(&registry, &project, holder))
         }
         Err(LockError::Io(e)) => {
             return Err(internal(
@@ -310,7 +310,7 @@ fn startup(
     // Step 5: register and bind under the registry lock.
     step("registering");
     reporter.progress("registering", None, None);
-    let (listeners, entry) = register_and_bind(&acquired.registry, &project, &opts, mode)?;
+    let (listeners, entry) = register_and_bind(&acquired.registry, &project, &opts)?;
     acquired.registered = true;
     let port = entry.port;
     // Step 6: the pid file.
@@ -346,7 +346,7 @@ fn startup(
     // is queued once the watcher runs, so no change falls between the two.
     let reconcile = indexed.is_none() && (opts.watch || legacy.build);
     step("starting the writer");
-    let handle = ProjectHandle::start(&project.root, writer, false)?;
+    let handle = ProjectHandle::start(&project.root, writer)?;
     let watch = opts.watch;
     let h = Arc::clone(&handle);
     let watcher = std::thread::Builder::new()
@@ -378,7 +378,7 @@ fn startup(
 
 /// The project lock is held by someone else (§4.1 step 4): a daemon that is starting (wait up
 /// to 5 s for its registry entry) or an index run.
-fn locked_out(registry: &Registry, project: &Project, mode: Mode, holder: Option<u32>) -> CliError {
+fn locked_out(registry: &Registry, project: &Project, holder: Option<u32>) -> CliError {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         if let Ok((entries, _)) = registry.read() {
@@ -386,7 +386,7 @@ fn locked_out(registry: &Registry, project: &Project, mode: Mode, holder: Option
                 .iter()
                 .find(|e| e.project_path == project.root && registry::alive(e).is_some())
             {
-                return already_running(project, e.pid, e.port, mode);
+                return already_running(project, e.pid, e.port);
             }
         }
         if Instant::now() >= deadline {
@@ -405,7 +405,7 @@ fn locked_out(registry: &Registry, project: &Project, mode: Mode, holder: Option
     )
 }
 
-fn already_running(project: &Project, pid: u32, port: u16, _mode: Mode) -> CliError {
+fn already_running(project: &Project, pid: u32, port: u16) -> CliError {
     CliError::new(
         "already_running",
         exit::USER,
@@ -452,7 +452,6 @@ fn register_and_bind(
     registry: &Registry,
     project: &Project,
     opts: &Opts,
-    mode: Mode,
 ) -> Result<(Vec<TcpListener>, Entry), CliError> {
     let (outcome, warnings) = registry.transact(Duration::from_secs(5), |txn| {
         for r in txn.clean_stale() {
@@ -497,7 +496,7 @@ fn register_and_bind(
     }
     match outcome {
         BindOutcome::Bound(l, e) => Ok((l, e)),
-        BindOutcome::OwnLive(pid, port) => Err(already_running(project, pid, port, mode)),
+        BindOutcome::OwnLive(pid, port) => Err(already_running(project, pid, port)),
         BindOutcome::OtherLive(owner) => {
             Err(port_conflict(opts.port, Some(&owner.display().to_string())))
         }

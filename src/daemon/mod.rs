@@ -99,6 +99,9 @@ pub enum BuildError {
     Busy(PathBuf),
     #[error("The daemon is shutting down")]
     ShuttingDown,
+    /// The writer could not open the indexer for this project (the graph is served as it is).
+    #[error("The project cannot be indexed by this daemon: {0}")]
+    Unavailable(String),
     #[error(transparent)]
     Index(#[from] IndexError),
 }
@@ -187,13 +190,9 @@ impl Writer {
 }
 
 impl ProjectHandle {
-    /// Start the writer thread over `writer`. `reconcile` queues a whole-tree reconciliation as
-    /// its first job (changes made while no daemon watched the project).
-    pub fn start(
-        root: &Path,
-        writer: Writer,
-        reconcile: bool,
-    ) -> Result<Arc<ProjectHandle>, StoreError> {
+    /// Start the writer thread over `writer`; [`ProjectHandle::submit_reconcile`] queues the
+    /// start-up reconciliation when the caller wants it.
+    pub fn start(root: &Path, writer: Writer) -> Result<Arc<ProjectHandle>, StoreError> {
         let snapshot = StatusSnapshot::read(writer.store())?;
         let (tx, rx) = mpsc::channel();
         let handle = Arc::new(ProjectHandle {
@@ -203,13 +202,10 @@ impl ProjectHandle {
             snapshot: RwLock::new(Arc::new(snapshot)),
             indexing: Indexing::default(),
             building: AtomicBool::new(false),
-            jobs: Mutex::new(Some(tx.clone())),
+            jobs: Mutex::new(Some(tx)),
             close_deadline: Mutex::new(None),
             writer: Mutex::new(None),
         });
-        if reconcile {
-            let _ = tx.send(Job::Reconcile);
-        }
         let h = Arc::clone(&handle);
         let thread = std::thread::Builder::new()
             .name("mu-writer".into())
@@ -298,6 +294,7 @@ impl ProjectHandle {
 }
 
 fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
+    let mut unavailable: Option<String> = None;
     let mut engine = match writer {
         Writer::Engine(e) => Some(e),
         Writer::Store(store) => {
@@ -305,6 +302,7 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                 Ok(e) => Some(Box::new(e)),
                 Err(e) => {
                     log::error!("cannot open the indexer: {e}; the graph is served as it is");
+                    unavailable = Some(e.to_string());
                     None
                 }
             }
@@ -342,7 +340,8 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
         let Some(eng) = engine.as_mut() else {
             for (_, reply) in builds {
                 h.building.store(false, Ordering::Release);
-                let _ = reply.send(Err(BuildError::ShuttingDown));
+                let why = unavailable.clone().unwrap_or_default();
+                let _ = reply.send(Err(BuildError::Unavailable(why)));
             }
             continue;
         };

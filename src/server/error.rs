@@ -46,6 +46,7 @@ impl From<crate::daemon::BuildError> for ApiError {
         match &e {
             B::Busy(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             B::ShuttingDown => ApiError::unavailable("Server shutting down"),
+            B::Unavailable(_) => ApiError::internal(e),
             B::Index(I::Store(S::Locked { .. })) => ApiError::unavailable(e.to_string()),
             B::Index(_) => ApiError::internal(e),
         }
