@@ -245,6 +245,18 @@ pub fn no_project_line(path: &Path) -> String {
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 
+/// Restores the default Ctrl-C behaviour when dropped.
+pub struct InterruptGuard;
+
+impl Drop for InterruptGuard {
+    fn drop(&mut self) {
+        // SAFETY: restoring the default disposition.
+        unsafe {
+            libc::signal(libc::SIGINT, libc::SIG_DFL);
+        }
+    }
+}
+
 extern "C" fn on_sigint(_: libc::c_int) {
     INTERRUPTED.store(true, Ordering::SeqCst);
 }
@@ -280,6 +292,9 @@ pub fn lock_or_daemon(
     use crate::process::lock::{LockError, ProjectLock};
     use std::io::IsTerminal;
     let cancel = catch_interrupt();
+    // Ctrl-C is ours only while waiting; afterwards (indexing, waiting for a daemon) it stops
+    // the command as usual.
+    let _restore = InterruptGuard;
     let tty = !ctx.json && std::io::stderr().is_terminal();
     let mut announced = false;
     loop {
@@ -287,9 +302,12 @@ pub fn lock_or_daemon(
             Ok(lock) => return Ok(LockWait::Locked(lock)),
             Err(LockError::Held { pid }) => {
                 if let Ok((entries, _)) = registry.read() {
-                    if entries.iter().any(|e| {
-                        e.project_path == project.root && crate::registry::alive(e).is_some()
-                    }) {
+                    // Identity, not the lock probe: the lock's holder may be an `index` run
+                    // next to a stale entry.
+                    if entries
+                        .iter()
+                        .any(|e| e.project_path == project.root && crate::registry::identity(e))
+                    {
                         return Ok(LockWait::Daemon);
                     }
                 }
@@ -331,7 +349,7 @@ pub fn wait_until_answering(
         if let Ok((entries, _)) = registry.read() {
             if let Some(e) = entries
                 .into_iter()
-                .find(|e| e.project_path == root && crate::registry::alive(e).is_some())
+                .find(|e| e.project_path == root && crate::registry::identity(e))
             {
                 if probe(&e, "/health", Duration::from_secs(1)).is_some() {
                     return Some(e);

@@ -237,7 +237,7 @@ fn via_daemon(ctx: &Ctx, project: &Project, e: &Entry, force: bool) -> Result<()
         return Ok(());
     }
     super::out(&format!(
-        "Indexed {} ({mode}, via the daemon): {} files scanned, {} changed, {} removed, {} failed → {} nodes, {} edges in {:.1} s\n",
+        "Indexed {} ({mode}): {} files scanned, {} changed, {} removed, {} failed → {} nodes, {} edges in {:.1} s\n",
         project.root.display(),
         num("files_scanned"),
         num("files_changed"),

@@ -135,16 +135,21 @@ pub fn run(
             if mode == Mode::Serve {
                 log::error!("startup failed: {}", e.message);
             }
-            let mut event = Map::new();
-            event.insert("code".into(), json!(e.code));
-            event.insert("message".into(), json!(e.message));
-            for (k, v) in &e.extra {
-                event.insert(k.clone(), v.clone());
-            }
-            reporter.error(Value::Object(event));
+            report_error(&reporter, &e);
             Err(e)
         }
     }
+}
+
+/// Send a startup failure on the readiness pipe (§4.2).
+fn report_error(reporter: &Reporter, e: &CliError) {
+    let mut event = Map::new();
+    event.insert("code".into(), json!(e.code));
+    event.insert("message".into(), json!(e.message));
+    for (k, v) in &e.extra {
+        event.insert(k.clone(), v.clone());
+    }
+    reporter.error(Value::Object(event));
 }
 
 /// Undo list of a startup that got past the project lock (§4.1: reverse order).
@@ -194,7 +199,7 @@ struct Daemon {
     listeners: Vec<TcpListener>,
     handle: Arc<ProjectHandle>,
     /// The thread starting the watcher; it returns the watcher.
-    watcher: std::thread::JoinHandle<Option<crate::watch::Watcher>>,
+    watcher: std::thread::JoinHandle<Option<Watching>>,
     opts: Opts,
     indexed: Option<Value>,
     started: Instant,
@@ -242,11 +247,12 @@ fn startup(
         }
     }
     // A daemon that already serves the project is reported at once, before the log and the
-    // lock (the project lock below stays the authoritative check).
+    // lock (the project lock below stays the authoritative check). Identity, not the lock:
+    // an `index` run may hold the lock next to a stale entry.
     if let Ok((entries, _)) = registry.read() {
         if let Some(e) = entries
             .iter()
-            .find(|e| e.project_path == project.root && registry::alive(e).is_some())
+            .find(|e| e.project_path == project.root && registry::identity(e))
         {
             return Err(already_running(&project, e.pid, e.port));
         }
@@ -384,7 +390,7 @@ fn locked_out(registry: &Registry, project: &Project, holder: Option<u32>) -> Cl
         if let Ok((entries, _)) = registry.read() {
             if let Some(e) = entries
                 .iter()
-                .find(|e| e.project_path == project.root && registry::alive(e).is_some())
+                .find(|e| e.project_path == project.root && registry::identity(e))
             {
                 return already_running(project, e.pid, e.port);
             }
@@ -465,7 +471,12 @@ fn register_and_bind(
         for live in txn.live() {
             let e = &live.entry;
             if e.project_path == project.root {
-                return BindOutcome::OwnLive(e.pid, e.port);
+                // We hold this project's lock, so the lock probe says nothing here: only a
+                // verified other process counts. A dead one's entry is replaced below.
+                if e.pid != std::process::id() && registry::identity(e) {
+                    return BindOutcome::OwnLive(e.pid, e.port);
+                }
+                continue;
             }
             if opts.port != 0 && e.port == opts.port {
                 return BindOutcome::OtherLive(e.project_path.clone());
@@ -512,7 +523,8 @@ fn register_and_bind(
 /// The project a mu-daemon on `port` serves, from its `/health` answer (§8 rule 3).
 pub fn probe_owner(port: u16) -> Option<String> {
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-    let resp = http::get(addr, "/health", None, Duration::from_secs(1)).ok()?;
+    let token = super::common::token();
+    let resp = http::get(addr, "/health", token.as_deref(), Duration::from_secs(1)).ok()?;
     let body = resp.json()?;
     if body.get("service").and_then(Value::as_str) != Some("mu-daemon") {
         return None;
@@ -642,7 +654,10 @@ fn index_now(
 
 /// Start the watcher and the thread that hands its batches to the writer. A watcher that cannot
 /// start (inotify limits) is logged; the daemon serves without it.
-fn start_watcher(handle: &Arc<ProjectHandle>) -> Option<crate::watch::Watcher> {
+/// The running watcher and the thread feeding its batches to the writer.
+type Watching = (crate::watch::Watcher, std::thread::JoinHandle<()>);
+
+fn start_watcher(handle: &Arc<ProjectHandle>) -> Option<Watching> {
     match crate::watch::Watcher::start(&handle.root, crate::watch::WatchOptions::default()) {
         Ok((watcher, batches)) => {
             let h = Arc::clone(handle);
@@ -657,9 +672,9 @@ fn start_watcher(handle: &Arc<ProjectHandle>) -> Option<crate::watch::Watcher> {
                     }
                 });
             match spawned {
-                Ok(_) => {
+                Ok(feed) => {
                     handle.set_watching(true);
-                    Some(watcher)
+                    Some((watcher, feed))
                 }
                 Err(e) => {
                     log::warn!("not watching files: {e}");
@@ -728,12 +743,20 @@ impl Daemon {
             .thread_name("mu-http")
             .enable_all()
             .build()
-            .map_err(|e| internal("Cannot start the server runtime", e))?;
+            .map_err(|e| {
+                let err = internal("Cannot start the server runtime", e);
+                report_error(&reporter, &err);
+                err
+            })?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let (drain_tx, drain_rx) = tokio::sync::watch::channel(false);
         let mut signals = runtime
             .block_on(async { Signals::install(mode) })
-            .map_err(|e| internal("Cannot install signal handlers", e))?;
+            .map_err(|e| {
+                let err = internal("Cannot install signal handlers", e);
+                report_error(&reporter, &err);
+                err
+            })?;
         let port = self.entry.port;
         let pid = self.acquired.pid;
         let extra_host = (!self.opts.host.is_loopback()).then(|| url_host(self.opts.host));
@@ -760,7 +783,11 @@ impl Daemon {
         let heartbeat = std::thread::Builder::new()
             .name("mu-heartbeat".into())
             .spawn(move || heartbeat_loop(&hb_registry, &hb_entry, &hb_rx))
-            .map_err(|e| internal("Cannot start the heartbeat", e))?;
+            .map_err(|e| {
+                let err = internal("Cannot start the heartbeat", e);
+                report_error(&reporter, &err);
+                err
+            })?;
 
         // Step 10: ready.
         reporter.ready(pid, port);
@@ -805,8 +832,10 @@ impl Daemon {
         });
         let _ = runtime.block_on(server);
         // Step 2: flush the watcher; its pending batch is applied within the budget.
-        if let Ok(Some(w)) = self.watcher.join() {
+        // The feed thread ends once the flushed batch is handed to the writer.
+        if let Ok(Some((w, feed))) = self.watcher.join() {
             w.flush_and_stop(WATCH_FLUSH);
+            let _ = feed.join();
         }
         // Step 3: close the database with a checkpoint (the writer applies what is queued).
         self.handle.close(WATCH_FLUSH);

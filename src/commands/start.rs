@@ -53,6 +53,17 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
         .iter()
         .find(|le| le.entry.project_path == project.root)
     {
+        // A daemon registered moments ago may still be starting (opening or indexing its
+        // database): give it the rest of the 30 s before calling it unresponsive.
+        let age = common::uptime(&le.entry).unwrap_or(f64::MAX);
+        if age < READY_WAIT.as_secs_f64()
+            && common::probe(&le.entry, "/health", Duration::from_secs(2)).is_none()
+        {
+            let deadline = Instant::now() + READY_WAIT - Duration::from_secs_f64(age);
+            if let Some(e) = common::wait_until_answering(&registry, &project.root, deadline) {
+                return already_running(ctx, &project, &e, args.port);
+            }
+        }
         return already_running(ctx, &project, &le.entry, args.port);
     }
     // Step 3: port pre-check.

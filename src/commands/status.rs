@@ -26,10 +26,11 @@ pub fn run(ctx: &Ctx, args: &StatusArgs) -> Result<i32, CliError> {
             "/status?cwd={}",
             percent_encode(&p.root.display().to_string())
         );
-        let server = common::probe(e, &path, Duration::from_secs(2))
-            .filter(|r| r.status == 200)
-            .and_then(|r| r.json());
-        let state = common::state(e, server.is_some());
+        // Any HTTP answer counts as responding (§3.5, §7.8); its body is shown when it is one.
+        let answer = common::probe(e, &path, Duration::from_secs(2));
+        let answered = answer.is_some();
+        let server = answer.filter(|r| r.status == 200).and_then(|r| r.json());
+        let state = common::state(e, answered);
         if ctx.json {
             body.insert("project_root".into(), json!(p.root.display().to_string()));
             body.insert("state".into(), json!(state));

@@ -105,15 +105,28 @@ pub fn run(ctx: &Ctx, args: &StopArgs) -> Result<i32, CliError> {
     let results: Vec<Outcome> = std::thread::scope(|s| {
         let handles: Vec<_> = targets
             .into_iter()
-            .map(|e| s.spawn(move || stop_one(reg, e, cancel)))
+            .map(|e| (e.clone(), s.spawn(move || stop_one(reg, e, cancel))))
             .collect();
-        handles.into_iter().filter_map(|h| h.join().ok()).collect()
+        handles
+            .into_iter()
+            .map(|(e, h)| {
+                h.join().unwrap_or_else(|_| Outcome {
+                    message: format!(
+                        "Could not stop mu-daemon for {} (pid {}): internal error.",
+                        e.project_path.display(),
+                        e.pid
+                    ),
+                    entry: e,
+                    outcome: "failed",
+                })
+            })
+            .collect()
     });
 
     let interrupted = cancel.load(Ordering::SeqCst);
     let failed = results
         .iter()
-        .any(|r| matches!(r.outcome, "failed" | "skipped_unverified" | "interrupted"));
+        .any(|r| matches!(r.outcome, "failed" | "skipped_unverified"));
     if ctx.json {
         let mut body = Map::new();
         let list: Vec<Value> = results
@@ -153,7 +166,7 @@ pub fn run(ctx: &Ctx, args: &StopArgs) -> Result<i32, CliError> {
         if interrupted {
             let pending: Vec<String> = results
                 .iter()
-                .filter(|r| r.outcome == "interrupted")
+                .filter(|r| r.outcome == "failed" && r.message.contains("interrupted"))
                 .map(|r| format!("{} (pid {})", r.entry.project_path.display(), r.entry.pid))
                 .collect();
             eprintln!(
@@ -235,9 +248,14 @@ fn stop_one(registry: &Registry, e: Entry, cancel: &AtomicBool) -> Outcome {
                 e.pid
             ),
         ),
+        // Ctrl-C: no longer waited for (§3.4); it continues shutting down on its own.
         StopOutcome::Interrupted => (
-            "interrupted",
-            format!("Signalled {who}; it is still shutting down."),
+            "failed",
+            format!(
+                "Could not stop mu-daemon for {} (pid {}): interrupted; it was signalled and is still shutting down.",
+                e.project_path.display(),
+                e.pid
+            ),
         ),
     };
     if matches!(outcome, "stopped" | "killed" | "already_gone") {

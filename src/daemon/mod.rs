@@ -27,6 +27,8 @@ pub struct StatusSnapshot {
     pub built_at: Option<String>,
     pub root_path: Option<String>,
     pub schema_version: Option<String>,
+    /// Size of the mubase file in KiB.
+    pub file_size_kb: f64,
 }
 
 impl StatusSnapshot {
@@ -60,6 +62,9 @@ impl StatusSnapshot {
             built_at: store.meta("built_at")?,
             root_path: store.meta("root_path")?,
             schema_version: store.meta("schema_version")?,
+            file_size_kb: std::fs::metadata(store.path())
+                .map(|m| m.len() as f64 / 1024.0)
+                .unwrap_or(0.0),
         })
     }
 }
@@ -278,6 +283,14 @@ impl ProjectHandle {
         }
     }
 
+    /// Shutdown has begun.
+    fn closing(&self) -> bool {
+        self.close_deadline
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some()
+    }
+
     fn past_close_deadline(&self) -> bool {
         self.close_deadline
             .lock()
@@ -345,6 +358,9 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
             }
             continue;
         };
+        // Once shutdown began, a whole-tree reconciliation waits for the next start; watcher
+        // batches are applied within the close budget.
+        let reconcile = reconcile && !h.closing();
         if (reconcile || !paths.is_empty()) && !h.past_close_deadline() {
             h.indexing.active.store(true, Ordering::Release);
             let on_progress = |p: &Progress| h.indexing.progress(p);
@@ -384,6 +400,11 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
             crate::release_memory();
         }
         for (force, reply) in builds {
+            if h.closing() {
+                h.building.store(false, Ordering::Release);
+                let _ = reply.send(Err(BuildError::ShuttingDown));
+                continue;
+            }
             h.indexing.active.store(true, Ordering::Release);
             let on_progress = |p: &Progress| h.indexing.progress(p);
             let result = eng.reconcile(force, &on_progress);

@@ -283,7 +283,7 @@ impl Conn {
                     }
                 }
             }
-            if body.len() + size > MAX_BODY {
+            if size > MAX_BODY.saturating_sub(body.len()) {
                 return Err(invalid("body too large"));
             }
             self.read_exact_body(size, &mut body)?;
@@ -422,8 +422,10 @@ mod tests {
 
     #[test]
     fn garbage_is_invalid_data() {
-        let cases: [&[u8]; 8] = [
+        let cases: [&[u8]; 9] = [
             b"SSH-2.0-OpenSSH_9.6\r\n",
+            // A chunk size that would overflow the body-size arithmetic.
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab\r\n",
             b"HTTP/1.1 2x0 OK\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nno colon here\r\n\r\n",
             b"HTTP/1.1 200 OK\r\nContent-Length: ten\r\n\r\n",

@@ -102,7 +102,8 @@ fn stop_with(
         // verify again now that it is open.
         match check() {
             Check::Allowed => {}
-            _ => return StopOutcome::AlreadyGone,
+            Check::Gone => return StopOutcome::AlreadyGone,
+            Check::NotAllowed => return StopOutcome::SkippedUnverified,
         }
     }
 

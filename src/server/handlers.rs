@@ -47,7 +47,7 @@ pub async fn not_found() -> ApiError {
 
 /// `GET /health` (§4.1): never touches the database.
 pub async fn health(State(state): State<Arc<AppState>>, q: Params) -> Response {
-    let project = match route(&state, param(&q, "cwd")) {
+    let project = match route(&state, param(&q, "cwd")).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
@@ -63,7 +63,7 @@ pub async fn health(State(state): State<Arc<AppState>>, q: Params) -> Response {
 
 /// `GET /status` (§4.2): the published snapshot of the routed project; no database access.
 pub async fn status(State(state): State<Arc<AppState>>, q: Params) -> Response {
-    let project = match route(&state, param(&q, "cwd")) {
+    let project = match route(&state, param(&q, "cwd")).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };
@@ -73,9 +73,7 @@ pub async fn status(State(state): State<Arc<AppState>>, q: Params) -> Response {
 
 fn status_body(state: &AppState, project: &ProjectHandle) -> Value {
     let snap = project.snapshot();
-    let file_size_kb = std::fs::metadata(&project.mubase_path)
-        .map(|m| m.len() as f64 / 1024.0)
-        .unwrap_or(0.0);
+    let file_size_kb = snap.file_size_kb;
     let nodes = snap.counts.node_total();
     let edges = snap.counts.edge_total();
     let root = project.root.display().to_string();
@@ -211,7 +209,11 @@ pub async fn build(
         Ok(f) => f.unwrap_or(false),
         Err(e) => return e.into_response(),
     };
-    let project = match post_cwd(&q, &body).and_then(|c| route(&state, c)) {
+    let cwd = match post_cwd(&q, &body) {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let project = match route(&state, cwd).await {
         Ok(p) => p,
         Err(e) => return e.into_response(),
     };

@@ -61,7 +61,7 @@ pub fn project_header(root: &Path) -> (HeaderName, HeaderValue) {
 
 /// Route by `cwd`: none → own project; a path in the own project → own; a path in no project
 /// → 404; another project → 503 until this daemon can serve or forward to it.
-pub fn route(state: &AppState, cwd: Option<&str>) -> Result<Arc<ProjectHandle>, ApiError> {
+pub async fn route(state: &AppState, cwd: Option<&str>) -> Result<Arc<ProjectHandle>, ApiError> {
     let Some(cwd) = cwd.filter(|c| !c.is_empty()) else {
         return Ok(Arc::clone(&state.project));
     };
@@ -72,7 +72,11 @@ pub fn route(state: &AppState, cwd: Option<&str>) -> Result<Arc<ProjectHandle>, 
         )));
     }
     let no_project = || ApiError::not_found(format!("No MU project (.mu/mubase) found for {cwd}"));
-    let project = match crate::project::resolve_root(&path, false) {
+    // Canonicalising and walking up the tree is file I/O: off the async workers.
+    let found = tokio::task::spawn_blocking(move || crate::project::resolve_root(&path, false))
+        .await
+        .map_err(ApiError::internal)?;
+    let project = match found {
         Ok(Some(p)) => p,
         Ok(None) | Err(_) => return Err(no_project()),
     };

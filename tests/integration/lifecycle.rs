@@ -203,6 +203,58 @@ fn killed_daemon_is_stale_and_the_port_is_reusable() {
     assert_ne!(pid2, pid);
 }
 
+/// A supervisor (or MU's legacy launcher) restarting `serve` right after a crash: the dead
+/// daemon's entry is still in the registry and no other command cleaned it. The new daemon
+/// holds the project lock itself, so it must judge that entry by identity and replace it.
+#[test]
+fn serve_restarts_over_its_own_stale_entry() {
+    let env = DaemonEnv::new();
+    let root = env.py_project("shop");
+    let n = free_port();
+    let (pid, _, _) = env.start(&root, &["--port", &n.to_string()]);
+    signal(pid, libc::SIGKILL);
+    wait_gone(pid, Duration::from_secs(5));
+    wait_for(
+        "the killed daemon's project lock to be released",
+        Duration::from_secs(5),
+        || project_lock_free(&root).then_some(()),
+    );
+    assert_eq!(
+        env.registry().len(),
+        1,
+        "the dead daemon's entry is still there"
+    );
+    let mut c = Command::new(BIN);
+    c.arg(&root)
+        .args(["--port", &n.to_string(), "--build"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    env.configure(&mut c, &env.work());
+    let mut child = ChildGuard(c.spawn().unwrap());
+    let cpid = child.id();
+    let v = wait_for(
+        "the restarted daemon to answer /status",
+        Duration::from_secs(30),
+        || {
+            get(n, "/status")
+                .ok()
+                .filter(|r| r.status == 200)
+                .map(|r| r.json())
+        },
+    );
+    assert_eq!(v["pid"], json!(cpid));
+    let reg = env.registry();
+    assert_eq!(reg.len(), 1, "{reg:#?}");
+    assert_eq!(reg[0]["pid"], json!(cpid));
+    signal(cpid, libc::SIGTERM);
+    let status = child
+        .wait_timeout(Duration::from_secs(10))
+        .expect("exits within 10 s of SIGTERM");
+    assert_eq!(status.code(), Some(0));
+    assert!(env.registry().is_empty());
+}
+
 /// §14.1: an entry whose pid is a live foreign process with another start time is stale
 /// (`pid reused by another process`); `stop --all` never signals that process.
 #[test]
