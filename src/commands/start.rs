@@ -26,6 +26,16 @@ use crate::registry::{Entry, Registry};
 const READY_WAIT: Duration = Duration::from_secs(30);
 /// When to tell a TTY user what the daemon is doing.
 const SLOW_NOTICE: Duration = Duration::from_secs(10);
+/// Error codes of the daemon's pipe that are the user's to fix (exit 1).
+const USER_ERRORS: &[&str] = &[
+    "host_requires_token",
+    "token_too_short",
+    "unsafe_mu_home",
+    "invalid_path",
+    "refused_path",
+    "registry_too_new",
+    "invalid_host",
+];
 /// Lines of the log printed with a startup failure.
 const TAIL: usize = 20;
 
@@ -92,14 +102,7 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
                 let deadline = Instant::now() + READY_WAIT;
                 return match common::wait_until_answering(&registry, &project.root, deadline) {
                     Some(e) => already_running(ctx, &project, &e, args.port),
-                    None => Err(failure(
-                        "start_timeout",
-                        format!(
-                            "mu-daemon did not become ready within 30 s. Log: {}",
-                            serve::log_path(&project).display()
-                        ),
-                        &serve::log_path(&project),
-                    )),
+                    None => Err(not_ready(&serve::log_path(&project))),
                 };
             }
         };
@@ -192,14 +195,7 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
                     // Another `start` won the race: wait (same 30 s) for its daemon to answer.
                     match common::wait_until_answering(&registry, &project.root, deadline) {
                         Some(e) => already_running(ctx, &project, &e, args.port),
-                        None => Err(failure(
-                            "start_timeout",
-                            format!(
-                                "mu-daemon did not become ready within 30 s. Log: {}",
-                                log_path.display()
-                            ),
-                            &log_path,
-                        )),
+                        None => Err(not_ready(&log_path)),
                     }
                 }
                 "port_in_use" => {
@@ -207,22 +203,12 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
                     Err(port_conflict(opts.port, owner))
                 }
                 // User errors the daemon found itself keep their code and exit 1 (§2.4).
-                "host_requires_token"
-                | "token_too_short"
-                | "unsafe_mu_home"
-                | "invalid_path"
-                | "refused_path"
-                | "registry_too_new"
-                | "invalid_host" => {
-                    let code = match code {
-                        "host_requires_token" => "host_requires_token",
-                        "token_too_short" => "token_too_short",
-                        "unsafe_mu_home" => "unsafe_mu_home",
-                        "invalid_path" => "invalid_path",
-                        "refused_path" => "refused_path",
-                        "invalid_host" => "invalid_host",
-                        _ => "registry_too_new",
-                    };
+                code if USER_ERRORS.contains(&code) => {
+                    let code = USER_ERRORS
+                        .iter()
+                        .copied()
+                        .find(|c| *c == code)
+                        .unwrap_or("start_failed");
                     Err(CliError::new(code, exit::USER, message))
                 }
                 "database_locked" => Err(failure(
@@ -270,14 +256,7 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
             }
             let _ = child.wait();
             leave_nothing_behind(&registry, &project, child_pid);
-            Err(failure(
-                "start_timeout",
-                format!(
-                    "mu-daemon did not become ready within 30 s. Log: {}",
-                    log_path.display()
-                ),
-                &log_path,
-            ))
+            Err(not_ready(&log_path))
         }
     }
 }
@@ -312,6 +291,18 @@ fn leave_nothing_behind(registry: &Registry, project: &Project, pid: u32) {
     let root = project.root.clone();
     let _ = registry.transact(Duration::from_secs(5), |t| t.remove(&root, pid));
     pidfile::remove_if(&project.mu_dir().join("daemon.pid"), pid);
+}
+
+/// The 30 s readiness wait ran out (§3.1).
+fn not_ready(log_path: &Path) -> CliError {
+    failure(
+        "start_timeout",
+        format!(
+            "mu-daemon did not become ready within 30 s. Log: {}",
+            log_path.display()
+        ),
+        log_path,
+    )
 }
 
 /// A startup failure with the log's path and last lines (§3.1).
