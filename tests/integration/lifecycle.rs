@@ -224,25 +224,7 @@ fn serve_restarts_over_its_own_stale_entry() {
         1,
         "the dead daemon's entry is still there"
     );
-    let mut c = Command::new(BIN);
-    c.arg(&root)
-        .args(["--port", &n.to_string(), "--build"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    env.configure(&mut c, &env.work());
-    let mut child = ChildGuard(c.spawn().unwrap());
-    let cpid = child.id();
-    let v = wait_for(
-        "the restarted daemon to answer /status",
-        Duration::from_secs(30),
-        || {
-            get(n, "/status")
-                .ok()
-                .filter(|r| r.status == 200)
-                .map(|r| r.json())
-        },
-    );
+    let (mut child, cpid, v) = legacy_daemon(&env, &root, n);
     assert_eq!(v["pid"], json!(cpid));
     let reg = env.registry();
     assert_eq!(reg.len(), 1, "{reg:#?}");
@@ -1173,6 +1155,31 @@ fn watcher_picks_up_a_new_file() {
     );
 }
 
+/// Launch MU's legacy form `mu-daemon <root> --port N --build` and wait (≤ 30 s, as MU's
+/// launcher does) for `/status` to answer 200: the child, its pid and that answer.
+fn legacy_daemon(env: &DaemonEnv, root: &Path, port: u16) -> (ChildGuard, u32, Value) {
+    let mut c = Command::new(BIN);
+    c.arg(root)
+        .args(["--port", &port.to_string(), "--build"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    env.configure(&mut c, &env.work());
+    let child = ChildGuard(c.spawn().unwrap());
+    let pid = child.id();
+    let v = wait_for(
+        "the legacy daemon to answer /status",
+        Duration::from_secs(30),
+        || {
+            get(port, "/status")
+                .ok()
+                .filter(|r| r.status == 200)
+                .map(|r| r.json())
+        },
+    );
+    (child, pid, v)
+}
+
 /// §3.9: MU's launcher form `mu-daemon <root> --port N --build` serves, registers, and exits 0
 /// on SIGTERM, deregistered; `--mcp` is refused with exit 2.
 #[test]
@@ -1180,25 +1187,7 @@ fn legacy_launcher_form() {
     let env = DaemonEnv::new();
     let root = env.py_project("shop");
     let n = free_port();
-    let mut c = Command::new(BIN);
-    c.arg(&root)
-        .args(["--port", &n.to_string(), "--build"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    env.configure(&mut c, &env.work());
-    let mut child = ChildGuard(c.spawn().unwrap());
-    let cpid = child.id();
-    let v = wait_for(
-        "the legacy daemon to answer /status",
-        Duration::from_secs(30),
-        || {
-            get(n, "/status")
-                .ok()
-                .filter(|r| r.status == 200)
-                .map(|r| r.json())
-        },
-    );
+    let (mut child, cpid, v) = legacy_daemon(&env, &root, n);
     assert_eq!(v["project_root"], json!(s(&root)));
     assert_eq!(v["node_count"], 4);
     assert_eq!(v["pid"], json!(cpid));
