@@ -274,6 +274,16 @@ pub fn catch_interrupt() -> &'static AtomicBool {
     &INTERRUPTED
 }
 
+/// The registry entry of the daemon serving `root`, verified by process identity (pid, start
+/// time, executable), not by the project lock: the lock's holder may be an `index` run next to
+/// a stale entry, or the caller itself. Lock-free read.
+pub fn verified_daemon(registry: &crate::registry::Registry, root: &Path) -> Option<Entry> {
+    let (entries, _) = registry.read().ok()?;
+    entries
+        .into_iter()
+        .find(|e| e.project_path == root && crate::registry::identity(e))
+}
+
 /// What waiting for the project lock ended with.
 pub enum LockWait {
     Locked(crate::process::lock::ProjectLock),
@@ -301,15 +311,8 @@ pub fn lock_or_daemon(
         match ProjectLock::try_for(&project.lock_path(), Duration::from_millis(200)) {
             Ok(lock) => return Ok(LockWait::Locked(lock)),
             Err(LockError::Held { pid }) => {
-                if let Ok((entries, _)) = registry.read() {
-                    // Identity, not the lock probe: the lock's holder may be an `index` run
-                    // next to a stale entry.
-                    if entries
-                        .iter()
-                        .any(|e| e.project_path == project.root && crate::registry::identity(e))
-                    {
-                        return Ok(LockWait::Daemon);
-                    }
+                if verified_daemon(registry, &project.root).is_some() {
+                    return Ok(LockWait::Daemon);
                 }
                 if cancel.load(Ordering::SeqCst) {
                     return Err(super::CliError::new(
@@ -346,14 +349,9 @@ pub fn wait_until_answering(
     deadline: std::time::Instant,
 ) -> Option<Entry> {
     loop {
-        if let Ok((entries, _)) = registry.read() {
-            if let Some(e) = entries
-                .into_iter()
-                .find(|e| e.project_path == root && crate::registry::identity(e))
-            {
-                if probe(&e, "/health", Duration::from_secs(1)).is_some() {
-                    return Some(e);
-                }
+        if let Some(e) = verified_daemon(registry, root) {
+            if probe(&e, "/health", Duration::from_secs(1)).is_some() {
+                return Some(e);
             }
         }
         if std::time::Instant::now() >= deadline {

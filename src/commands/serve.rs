@@ -249,13 +249,8 @@ fn startup(
     // A daemon that already serves the project is reported at once, before the log and the
     // lock (the project lock below stays the authoritative check). Identity, not the lock:
     // an `index` run may hold the lock next to a stale entry.
-    if let Ok((entries, _)) = registry.read() {
-        if let Some(e) = entries
-            .iter()
-            .find(|e| e.project_path == project.root && registry::identity(e))
-        {
-            return Err(already_running(&project, e.pid, e.port));
-        }
+    if let Some(e) = super::common::verified_daemon(&registry, &project.root) {
+        return Err(already_running(&project, e.pid, e.port));
     }
     project
         .ensure_mu_dir()
@@ -387,13 +382,8 @@ fn startup(
 fn locked_out(registry: &Registry, project: &Project, holder: Option<u32>) -> CliError {
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        if let Ok((entries, _)) = registry.read() {
-            if let Some(e) = entries
-                .iter()
-                .find(|e| e.project_path == project.root && registry::identity(e))
-            {
-                return already_running(project, e.pid, e.port);
-            }
+        if let Some(e) = super::common::verified_daemon(registry, &project.root) {
+            return already_running(project, e.pid, e.port);
         }
         if Instant::now() >= deadline {
             break;
