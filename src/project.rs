@@ -41,6 +41,9 @@ impl Project {
     }
 
     /// Create `.mu/` with mode 0700 when missing.
+    ///
+    /// Several processes may race here (parallel `start`s on one project): a directory that
+    /// appeared between the check and the create counts as success.
     pub fn ensure_mu_dir(&self) -> std::io::Result<()> {
         let dir = self.mu_dir();
         if dir.is_dir() {
@@ -52,7 +55,10 @@ impl Project {
             use std::os::unix::fs::DirBuilderExt;
             b.mode(0o700);
         }
-        b.create(&dir)
+        match b.create(&dir) {
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+            other => other,
+        }
     }
 }
 
@@ -122,4 +128,45 @@ fn is_refused_root(dir: &Path) -> bool {
             .is_some_and(|p| p == dir)
     };
     same(dirs::home_dir()) || same(mu_home())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn racing_creators_of_mu_dir_all_succeed() {
+        for _ in 0..50 {
+            let tmp = tempfile::tempdir().unwrap();
+            let project = Project {
+                root: tmp.path().to_path_buf(),
+            };
+            let barrier = std::sync::Barrier::new(8);
+            std::thread::scope(|s| {
+                let handles: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            barrier.wait();
+                            project.ensure_mu_dir()
+                        })
+                    })
+                    .collect();
+                for h in handles {
+                    h.join().unwrap().unwrap();
+                }
+            });
+            assert!(project.mu_dir().is_dir());
+        }
+    }
+
+    #[test]
+    fn a_file_named_mu_is_still_an_error() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join(".mu"), b"").unwrap();
+        let project = Project {
+            root: tmp.path().to_path_buf(),
+        };
+        let err = project.ensure_mu_dir().unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::AlreadyExists);
+    }
 }
