@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod daemon;
+pub mod graph;
 pub mod index;
 pub mod process;
 pub mod project;
