@@ -779,8 +779,9 @@ impl Daemon {
                 err
             })?;
 
-        // Step 10: ready.
+        // Step 10: ready. The graph snapshot is loaded next, off the start-up path.
         reporter.ready(pid, port);
+        self.handle.load_graph();
         let fields = daemon_fields(
             &self.acquired.project.root,
             pid,

@@ -14,8 +14,12 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+use crate::graph::Graph;
 use crate::index::{Engine, IndexError, IndexSummary, Mode, Progress};
 use crate::store::{GraphCounts, Store, StoreError};
+
+/// Query connections kept open per project (more are opened while all are busy).
+const IDLE_READERS: usize = 4;
 
 /// What `/status` reports about the database, computed by the writer after each commit.
 #[derive(Debug, Clone, Default)]
@@ -115,6 +119,9 @@ pub enum BuildError {
 pub type Reply<T> = tokio::sync::oneshot::Sender<T>;
 
 enum Job {
+    /// Load the first graph snapshot (queued once the daemon reported ready, so start-up does
+    /// not wait for it).
+    LoadGraph,
     /// Paths reported by the watcher.
     Paths(Vec<PathBuf>),
     /// Reconcile the whole tree (start-up, watcher overflow).
@@ -159,6 +166,11 @@ pub struct ProjectHandle {
     pub mubase_path: PathBuf,
     watching: AtomicBool,
     snapshot: RwLock<Arc<StatusSnapshot>>,
+    /// The graph snapshot; `None` until the writer has loaded it once.
+    graph: tokio::sync::watch::Sender<Option<Arc<Graph>>>,
+    /// Read connections for queries: `base` clones new ones, `idle` keeps returned ones. Both
+    /// are dropped at close so the database instance can shut down.
+    readers: Mutex<Readers>,
     pub indexing: Indexing,
     building: AtomicBool,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -166,6 +178,12 @@ pub struct ProjectHandle {
     /// start-up reconciliation finds those files by their content hashes).
     close_deadline: Mutex<Option<Instant>>,
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
+}
+
+#[derive(Default)]
+struct Readers {
+    base: Option<duckdb::Connection>,
+    idle: Vec<duckdb::Connection>,
 }
 
 impl std::fmt::Debug for ProjectHandle {
@@ -199,12 +217,18 @@ impl ProjectHandle {
     /// start-up reconciliation when the caller wants it.
     pub fn start(root: &Path, writer: Writer) -> Result<Arc<ProjectHandle>, StoreError> {
         let snapshot = StatusSnapshot::read(writer.store())?;
+        let base = writer.store().reader()?;
         let (tx, rx) = mpsc::channel();
         let handle = Arc::new(ProjectHandle {
             root: root.to_path_buf(),
             mubase_path: root.join(".mu").join("mubase"),
             watching: AtomicBool::new(false),
             snapshot: RwLock::new(Arc::new(snapshot)),
+            graph: tokio::sync::watch::Sender::new(None),
+            readers: Mutex::new(Readers {
+                base: Some(base),
+                idle: Vec::new(),
+            }),
             indexing: Indexing::default(),
             building: AtomicBool::new(false),
             jobs: Mutex::new(Some(tx)),
@@ -227,6 +251,76 @@ impl ProjectHandle {
         Arc::clone(&self.snapshot.read().unwrap_or_else(|p| p.into_inner()))
     }
 
+    /// The current graph snapshot, waiting for the first load after start.
+    pub async fn graph(&self) -> Option<Arc<Graph>> {
+        let mut rx = self.graph.subscribe();
+        let loaded = rx.wait_for(Option::is_some).await.ok()?;
+        loaded.clone()
+    }
+
+    /// Run `f` on a query connection (blocking: call from a blocking thread). `prepare` runs once
+    /// on every new connection.
+    pub fn with_reader<T>(
+        &self,
+        prepare: impl FnOnce(&duckdb::Connection) -> Result<(), StoreError>,
+        f: impl FnOnce(&duckdb::Connection) -> T,
+    ) -> Result<T, StoreError> {
+        let conn = {
+            let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            match r.idle.pop() {
+                Some(c) => c,
+                None => {
+                    let base = r.base.as_ref().ok_or_else(|| StoreError::Corrupt {
+                        path: self.mubase_path.clone(),
+                        message: "the project is being closed".into(),
+                    })?;
+                    let c = base.try_clone().map_err(|source| StoreError::Db {
+                        context: "opening a query connection",
+                        source,
+                    })?;
+                    drop(r);
+                    prepare(&c)?;
+                    c
+                }
+            }
+        };
+        let out = f(&conn);
+        let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if r.base.is_some() && r.idle.len() < IDLE_READERS {
+            r.idle.push(conn);
+        }
+        Ok(out)
+    }
+
+    /// Load the committed graph on a query connection and swap it in.
+    fn publish_graph(&self) {
+        let started = Instant::now();
+        let loaded = self
+            .with_reader(
+                |_| Ok(()),
+                |c| Graph::load(&self.root, c),
+            )
+            .and_then(|r| r);
+        match loaded {
+            Ok(g) => {
+                log::debug!(
+                    "graph snapshot: {} nodes, {} edges in {} ms",
+                    g.nodes().len(),
+                    g.edges().len(),
+                    started.elapsed().as_millis()
+                );
+                self.graph.send_replace(Some(Arc::new(g)));
+            }
+            Err(e) => {
+                log::error!("cannot load the graph: {e}");
+                // Readers must not wait forever: serve an empty graph until the next commit.
+                if self.graph.borrow().is_none() {
+                    self.graph.send_replace(Some(Arc::new(Graph::empty(&self.root))));
+                }
+            }
+        }
+    }
+
     pub fn watching(&self) -> bool {
         self.watching.load(Ordering::Relaxed)
     }
@@ -243,6 +337,11 @@ impl ProjectHandle {
     /// Queue a watcher batch.
     pub fn submit_paths(&self, paths: Vec<PathBuf>) {
         self.send(Job::Paths(paths));
+    }
+
+    /// Queue the first load of the graph snapshot; requests that need the graph wait for it.
+    pub fn load_graph(&self) {
+        self.send(Job::LoadGraph);
     }
 
     /// Queue a whole-tree reconciliation.
@@ -277,6 +376,11 @@ impl ProjectHandle {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .replace(deadline);
+        {
+            let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            r.idle.clear();
+            r.base = None;
+        }
         let thread = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(t) = thread {
             let _ = t.join();
@@ -298,11 +402,24 @@ impl ProjectHandle {
             .is_some_and(|d| Instant::now() >= d)
     }
 
-    fn publish(&self, store: &Store) {
+    /// After a run: the status counts, and the graph snapshot when rows changed.
+    fn publish(&self, store: &Store, rows_changed: bool) {
         match StatusSnapshot::read(store) {
             Ok(s) => *self.snapshot.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(s),
             Err(e) => log::warn!("cannot refresh the status counts: {e}"),
         }
+        if rows_changed {
+            self.publish_graph();
+        }
+    }
+}
+
+/// Whether a run may have changed rows (a failed run is treated as a change: the snapshot is
+/// reloaded from what was committed).
+fn rows_changed(result: &Result<IndexSummary, IndexError>) -> bool {
+    match result {
+        Ok(s) => !(s.changes.is_empty() && s.mode == Mode::Incremental),
+        Err(_) => true,
     }
 }
 
@@ -323,6 +440,9 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
         Writer::ReadOnly(store) => {
             // Nothing can be written; answer builds with the reason until shutdown.
             for job in rx {
+                if let Job::LoadGraph = job {
+                    h.publish_graph();
+                }
                 if let Job::Build { reply, .. } = job {
                     h.building.store(false, Ordering::Release);
                     let _ = reply.send(Err(BuildError::Index(IndexError::ReadOnly(
@@ -343,12 +463,17 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
         let mut paths: Vec<PathBuf> = Vec::new();
         let mut reconcile = false;
         let mut builds = Vec::new();
+        let mut load_graph = false;
         for job in jobs {
             match job {
+                Job::LoadGraph => load_graph = true,
                 Job::Paths(p) => paths.extend(p),
                 Job::Reconcile => reconcile = true,
                 Job::Build { force, reply } => builds.push((force, reply)),
             }
+        }
+        if load_graph {
+            h.publish_graph();
         }
         let Some(eng) = engine.as_mut() else {
             for (_, reply) in builds {
@@ -371,6 +496,7 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                 paths.dedup();
                 eng.apply_with_summary(&paths)
             };
+            let changed = rows_changed(&result);
             match result {
                 Ok(s) => {
                     h.indexing
@@ -395,7 +521,7 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                 Err(e) => log::error!("incremental update failed: {e}"),
             }
             h.indexing.active.store(false, Ordering::Release);
-            h.publish(eng.store());
+            h.publish(eng.store(), changed);
             // An idle daemon should not keep a batch's working set.
             crate::release_memory();
         }
@@ -409,6 +535,7 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
             let on_progress = |p: &Progress| h.indexing.progress(p);
             let result = eng.reconcile(force, &on_progress);
             h.indexing.active.store(false, Ordering::Release);
+            let changed = rows_changed(&result);
             let answer = match result {
                 Ok(s) => {
                     h.indexing
@@ -433,7 +560,7 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                     Err(BuildError::Index(e))
                 }
             };
-            h.publish(eng.store());
+            h.publish(eng.store(), changed);
             h.building.store(false, Ordering::Release);
             let _ = reply.send(answer);
         }

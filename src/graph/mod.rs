@@ -209,10 +209,10 @@ impl Graph {
         }
     }
 
-    /// Read the committed graph from the store.
-    pub fn load(root: &Path, store: &crate::store::Store) -> crate::store::Result<Graph> {
-        let nodes = store.all_nodes()?;
-        let edges = store.all_edges()?;
+    /// Read the committed graph on a connection of the project's database.
+    pub fn load(root: &Path, conn: &duckdb::Connection) -> crate::store::Result<Graph> {
+        let nodes = crate::store::all_nodes(conn)?;
+        let edges = crate::store::all_edges(conn)?;
         Ok(Graph::build(root, nodes, edges))
     }
 

@@ -8,7 +8,7 @@ mod read;
 pub mod schema;
 mod write;
 
-pub use read::{Direction, GraphCounts, Neighbor};
+pub use read::{all_edges, all_nodes, Direction, GraphCounts, Neighbor};
 pub use write::{new_generation, Delta, FileHashRow, IndexStats, GENERATION_KEY};
 
 use std::path::{Path, PathBuf};

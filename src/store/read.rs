@@ -106,6 +106,33 @@ fn query_nodes(conn: &Connection, sql: &str, arg: &str) -> Result<Vec<NodeRow>> 
         .ctx("reading nodes")
 }
 
+/// Every node, ordered by id (on any connection of the database, e.g. a query connection).
+pub fn all_nodes(conn: &Connection) -> Result<Vec<NodeRow>> {
+    let mut st = conn
+        .prepare(&format!("SELECT {NODE_COLS} FROM nodes ORDER BY id"))
+        .ctx("reading nodes")?;
+    let rows = st.query_map([], node_from_row).ctx("reading nodes")?;
+    rows.collect::<duckdb::Result<Vec<_>>>()
+        .ctx("reading nodes")
+}
+
+/// Every edge of a known type, ordered by id.
+pub fn all_edges(conn: &Connection) -> Result<Vec<EdgeRow>> {
+    let mut st = conn
+        .prepare("SELECT id, source_id, target_id, type, properties FROM edges ORDER BY id")
+        .ctx("reading edges")?;
+    let rows = st
+        .query_map([], |r| edge_from_row(r, 0))
+        .ctx("reading edges")?;
+    let mut out = Vec::new();
+    for r in rows {
+        if let Some(e) = r.ctx("reading edges")? {
+            out.push(e);
+        }
+    }
+    Ok(out)
+}
+
 impl Store {
     pub fn node(&self, id: &str) -> Result<Option<NodeRow>> {
         self.conn
@@ -271,31 +298,12 @@ impl Store {
 
     /// Every node, ordered by id.
     pub fn all_nodes(&self) -> Result<Vec<NodeRow>> {
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT {NODE_COLS} FROM nodes ORDER BY id"))
-            .ctx("reading nodes")?;
-        let rows = st.query_map([], node_from_row).ctx("reading nodes")?;
-        rows.collect::<duckdb::Result<Vec<_>>>()
-            .ctx("reading nodes")
+        all_nodes(&self.conn)
     }
 
     /// Every edge of a known type, ordered by id.
     pub fn all_edges(&self) -> Result<Vec<EdgeRow>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, source_id, target_id, type, properties FROM edges ORDER BY id")
-            .ctx("reading edges")?;
-        let rows = st
-            .query_map([], |r| edge_from_row(r, 0))
-            .ctx("reading edges")?;
-        let mut out = Vec::new();
-        for r in rows {
-            if let Some(e) = r.ctx("reading edges")? {
-                out.push(e);
-            }
-        }
-        Ok(out)
+        all_edges(&self.conn)
     }
 
     /// A `codebase_stats` value as JSON text.
