@@ -5,6 +5,7 @@
 mod error;
 mod guard;
 mod handlers;
+pub mod openapi;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
