@@ -127,9 +127,15 @@ fn fits(body: &str, edges: usize) -> bool {
     edges <= MAX_EDGES && body.len() <= MAX_CHARS
 }
 
+/// Whether a view can fit at all, before drawing it: a node line takes at least 10 bytes
+/// (`    x[""]` and a newline), an edge line at least 12 (`    a --> b` and a newline).
+fn may_fit(nodes: usize, edges: usize) -> bool {
+    edges <= MAX_EDGES && HEADER.len() + nodes * 10 + edges * 12 <= MAX_CHARS
+}
+
 /// Render `view` (node level, or already aggregated for `level=module`) within the budget.
 pub(super) fn render(view: &View) -> String {
-    if view.edges.len() <= MAX_EDGES {
+    if may_fit(view.nodes.len(), view.edges.len()) {
         let body = draw(view, &view.nodes, &view.edges, &[]);
         if fits(&body, view.edges.len()) {
             return body;
@@ -146,7 +152,7 @@ pub(super) fn render(view: &View) -> String {
                 view.edges.len()
             ));
             modules = aggregate(view);
-            if modules.edges.len() <= MAX_EDGES {
+            if may_fit(modules.nodes.len(), modules.edges.len()) {
                 let body = draw(&modules, &modules.nodes, &modules.edges, &comments);
                 if fits(&body, modules.edges.len()) {
                     return body;
