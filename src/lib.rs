@@ -3,6 +3,7 @@
 pub mod cli;
 pub mod commands;
 pub mod daemon;
+pub mod export;
 pub mod graph;
 pub mod index;
 pub mod process;
