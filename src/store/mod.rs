@@ -6,6 +6,7 @@
 
 mod read;
 pub mod schema;
+pub mod sql;
 mod write;
 
 pub use read::{all_edges, all_nodes, Direction, GraphCounts, Neighbor};
