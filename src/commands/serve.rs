@@ -41,6 +41,8 @@ pub struct Opts {
     pub token: Option<String>,
     pub watch: bool,
     pub store: StoreOptions,
+    /// MUQL/SQL time cap.
+    pub query_timeout: Duration,
 }
 
 /// Check the host and token rules (§2.5); errors exit 1.
@@ -95,6 +97,7 @@ pub fn validate(args: &ServerArgs) -> Result<Opts, CliError> {
         token,
         watch: !args.no_watch,
         store,
+        query_timeout: Duration::from_secs(args.query_timeout),
     })
 }
 
@@ -755,14 +758,23 @@ impl Daemon {
                 pid,
                 port,
                 token: self.opts.token.clone(),
+                query_timeout: self.opts.query_timeout,
                 extra_host,
             },
-            project: Arc::clone(&self.handle),
+            projects: crate::server::Projects::new(
+                Arc::clone(&self.handle),
+                pid,
+                self.opts.store.clone(),
+            ),
             started: self.started,
             connections: AtomicUsize::new(0),
             drain: drain_rx,
         });
-        let app = crate::server::router(state);
+        let app = crate::server::router(Arc::clone(&state));
+        {
+            let _rt = runtime.enter();
+            crate::server::spawn_maintenance(&state);
+        }
         let listeners = std::mem::take(&mut self.listeners);
         let server = runtime.spawn(crate::server::serve(listeners, app, stop_rx));
         // The heartbeat runs on its own thread: the registry lock is never taken on an async
@@ -828,8 +840,10 @@ impl Daemon {
             w.flush_and_stop(WATCH_FLUSH);
             let _ = feed.join();
         }
-        // Step 3: close the database with a checkpoint (the writer applies what is queued).
+        // Step 3: close the database with a checkpoint (the writer applies what is queued), and
+        // the secondary projects this daemon opened.
         self.handle.close(WATCH_FLUSH);
+        state.projects.close_all();
         let _ = hb_stop.send(());
         let _ = heartbeat.join();
         // Steps 4–6: deregister, pid file, locks.

@@ -171,6 +171,8 @@ pub struct ProjectHandle {
     /// Read connections for queries: `base` clones new ones, `idle` keeps returned ones. Both
     /// are dropped at close so the database instance can shut down.
     readers: Mutex<Readers>,
+    /// Query connections currently lent out.
+    readers_out: AtomicUsize,
     pub indexing: Indexing,
     building: AtomicBool,
     jobs: Mutex<Option<mpsc::Sender<Job>>>,
@@ -229,6 +231,7 @@ impl ProjectHandle {
                 base: Some(base),
                 idle: Vec::new(),
             }),
+            readers_out: AtomicUsize::new(0),
             indexing: Indexing::default(),
             building: AtomicBool::new(false),
             jobs: Mutex::new(Some(tx)),
@@ -258,15 +261,20 @@ impl ProjectHandle {
         loaded.clone()
     }
 
-    /// Run `f` on a query connection (blocking: call from a blocking thread). `prepare` runs once
-    /// on every new connection.
+    /// Run `f` on a query connection (blocking: call from a blocking thread). Every query
+    /// connection has the MUQL views (`store::sql::prepare_query_connection`).
     pub fn with_reader<T>(
         &self,
-        prepare: impl FnOnce(&duckdb::Connection) -> Result<(), StoreError>,
         f: impl FnOnce(&duckdb::Connection) -> T,
     ) -> Result<T, StoreError> {
         let conn = {
             let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if r.base.is_none() {
+                return Err(StoreError::Corrupt {
+                    path: self.mubase_path.clone(),
+                    message: "the project is being closed".into(),
+                });
+            }
             match r.idle.pop() {
                 Some(c) => c,
                 None => {
@@ -279,27 +287,43 @@ impl ProjectHandle {
                         source,
                     })?;
                     drop(r);
-                    prepare(&c)?;
+                    crate::store::sql::prepare_query_connection(&c)?;
                     c
                 }
             }
         };
+        self.readers_out.fetch_add(1, Ordering::AcqRel);
         let out = f(&conn);
-        let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-        if r.base.is_some() && r.idle.len() < IDLE_READERS {
-            r.idle.push(conn);
+        {
+            let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+            if r.base.is_some() && r.idle.len() < IDLE_READERS {
+                r.idle.push(conn);
+            } else {
+                drop(conn);
+            }
         }
+        self.readers_out.fetch_sub(1, Ordering::AcqRel);
         Ok(out)
+    }
+
+    /// After [`ProjectHandle::close`]: wait (bounded) until every lent query connection is
+    /// back, so the database instance is really closed. True when it is.
+    pub fn wait_readers_released(&self, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        while self.readers_out.load(Ordering::Acquire) > 0 {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        true
     }
 
     /// Load the committed graph on a query connection and swap it in.
     fn publish_graph(&self) {
         let started = Instant::now();
         let loaded = self
-            .with_reader(
-                |_| Ok(()),
-                |c| Graph::load(&self.root, c),
-            )
+            .with_reader(|c| Graph::load(&self.root, c))
             .and_then(|r| r);
         match loaded {
             Ok(g) => {
@@ -315,7 +339,8 @@ impl ProjectHandle {
                 log::error!("cannot load the graph: {e}");
                 // Readers must not wait forever: serve an empty graph until the next commit.
                 if self.graph.borrow().is_none() {
-                    self.graph.send_replace(Some(Arc::new(Graph::empty(&self.root))));
+                    self.graph
+                        .send_replace(Some(Arc::new(Graph::empty(&self.root))));
                 }
             }
         }

@@ -56,6 +56,28 @@ pub fn request(
     body: Option<&[u8]>,
     timeout: Duration,
 ) -> io::Result<HttpResponse> {
+    request_with_connect_timeout(
+        addr,
+        method,
+        path_and_query,
+        headers,
+        body,
+        timeout,
+        timeout,
+    )
+}
+
+/// [`request`] with its own bound on the connect (forwarding: 1 s to connect, the endpoint's
+/// deadline for the whole exchange).
+pub fn request_with_connect_timeout(
+    addr: SocketAddr,
+    method: &str,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> io::Result<HttpResponse> {
     let deadline = Instant::now() + timeout;
     for part in [method, path_and_query]
         .into_iter()
@@ -71,7 +93,7 @@ pub fn request(
     if timeout.is_zero() {
         return Err(timed_out());
     }
-    let stream = TcpStream::connect_timeout(&addr, timeout)?;
+    let stream = TcpStream::connect_timeout(&addr, connect_timeout.min(timeout))?;
     let _ = stream.set_nodelay(true);
 
     let mut head =

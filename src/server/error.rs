@@ -47,8 +47,22 @@ impl From<crate::daemon::BuildError> for ApiError {
             B::Busy(_) => ApiError::new(StatusCode::CONFLICT, e.to_string()),
             B::ShuttingDown => ApiError::unavailable("Server shutting down"),
             B::Unavailable(_) => ApiError::internal(e),
-            B::Index(I::Store(S::Locked { .. })) => ApiError::unavailable(e.to_string()),
+            B::Index(I::Store(s @ S::Locked { .. })) => ApiError::from(s),
             B::Index(_) => ApiError::internal(e),
+        }
+    }
+}
+
+impl From<&crate::store::StoreError> for ApiError {
+    /// A lock conflict is 503 with the holder's pid when DuckDB gave it (§2.14); the rest 500.
+    fn from(e: &crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Locked { path, pid } => ApiError::unavailable(format!(
+                "Database {} is locked by another process{}",
+                path.display(),
+                pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
+            )),
+            other => ApiError::internal(other),
         }
     }
 }

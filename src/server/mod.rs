@@ -2,24 +2,25 @@
 //! request to a project (`cwd`, §2.12), then read the project's published state or hand work to
 //! its writer thread. Nothing here touches DuckDB on an async worker thread.
 
+mod call;
 mod error;
 mod guard;
 mod handlers;
 pub mod openapi;
+mod projects;
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::AtomicUsize;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::http::{HeaderName, HeaderValue};
 use axum::routing::{get, post};
 use axum::Router;
 
 pub use error::ApiError;
-
-use crate::daemon::ProjectHandle;
+pub use projects::Projects;
 
 /// What the server needs to know about the daemon it runs in.
 #[derive(Debug, Clone)]
@@ -28,6 +29,8 @@ pub struct ServerConfig {
     pub port: u16,
     /// The bearer token every request must carry, when configured.
     pub token: Option<String>,
+    /// MUQL/SQL time cap (`--query-timeout`).
+    pub query_timeout: Duration,
     /// A non-loopback address the daemon was explicitly bound to (accepted as Host).
     pub extra_host: Option<String>,
 }
@@ -35,7 +38,8 @@ pub struct ServerConfig {
 /// Shared by every handler.
 pub struct AppState {
     pub config: ServerConfig,
-    pub project: Arc<ProjectHandle>,
+    /// The own project and the secondary ones.
+    pub projects: Projects,
     pub started: Instant,
     /// Open WebSocket connections (none until the live-updates endpoint exists).
     pub connections: AtomicUsize,
@@ -60,50 +64,34 @@ pub fn project_header(root: &Path) -> (HeaderName, HeaderValue) {
     )
 }
 
-/// Route by `cwd`: none → own project; a path in the own project → own; a path in no project
-/// → 404; another project → 503 until this daemon can serve or forward to it.
-pub async fn route(state: &AppState, cwd: Option<&str>) -> Result<Arc<ProjectHandle>, ApiError> {
-    let Some(cwd) = cwd.filter(|c| !c.is_empty()) else {
-        return Ok(Arc::clone(&state.project));
-    };
-    let path = PathBuf::from(cwd);
-    if !path.is_absolute() {
-        return Err(ApiError::bad_request(format!(
-            "cwd must be an absolute path: {cwd}"
-        )));
-    }
-    let no_project = || ApiError::not_found(format!("No MU project (.mu/mubase) found for {cwd}"));
-    // Canonicalising and walking up the tree is file I/O: off the async workers.
-    let found = tokio::task::spawn_blocking(move || crate::project::resolve_root(&path, false))
-        .await
-        .map_err(ApiError::internal)?;
-    let project = match found {
-        Ok(Some(p)) => p,
-        Ok(None) | Err(_) => return Err(no_project()),
-    };
-    if project.root == state.project.root {
-        return Ok(Arc::clone(&state.project));
-    }
-    Err(ApiError::unavailable(format!(
-        "This daemon serves {}; {} has no daemon here. Start one with: mu-daemon start {} --port 0",
-        state.project.root.display(),
-        project.root.display(),
-        project.root.display()
-    )))
-}
-
-/// The application: every route, behind the guard.
+/// The application: every route of `http-api.md` §1, behind the guard. Node ids are routed on
+/// the raw path (§2.11), so the node endpoints take the whole remainder.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/health", get(handlers::health))
         .route("/status", get(handlers::status))
+        .route("/nodes/{*rest}", get(handlers::node))
+        .route("/node/{*rest}", get(handlers::node))
+        .route("/nodes", post(handlers::nodes_batch))
+        .route("/query", post(handlers::query))
+        .route("/impact", post(handlers::impact))
+        .route("/ancestors", post(handlers::ancestors))
+        .route("/deps", post(handlers::deps))
+        .route("/cycles", post(handlers::cycles))
+        .route("/export", get(handlers::export))
         .route("/build", post(handlers::build))
+        .route("/openapi.json", get(handlers::openapi))
         .fallback(handlers::not_found)
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             guard::guard,
         ))
         .with_state(state)
+}
+
+/// Background work of a serving daemon: closing idle secondary projects (§2.14).
+pub fn spawn_maintenance(state: &Arc<AppState>) {
+    tokio::spawn(projects::maintenance(Arc::clone(state)));
 }
 
 /// Serve on the bound listeners until `shutdown` resolves; then stop accepting and return once

@@ -153,6 +153,45 @@ impl Store {
         Ok(store)
     }
 
+    /// Open an existing mubase read-only (a secondary project, `http-api.md` §2.14): nothing is
+    /// written, not even the open sequence's metadata; another process may open it read-only
+    /// too, but no writer can open it meanwhile.
+    pub fn open_read_only(path: &Path, opts: &StoreOptions) -> Result<Store> {
+        let cfg = config(opts)
+            .and_then(|c| c.access_mode(duckdb::AccessMode::ReadOnly))
+            .ctx("configuring DuckDB")?;
+        let conn = Connection::open_with_flags(path, cfg).map_err(|e| open_error(path, e))?;
+        let mut store = Store {
+            conn,
+            path: path.to_path_buf(),
+            origin: Origin::Empty,
+            read_only: true,
+            warnings: Vec::new(),
+        };
+        let classify = |s: &Store| -> Result<Origin> {
+            let has_nodes: bool = s
+                .conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM nodes)", [], |r| r.get(0))
+                .ctx("reading nodes")?;
+            Ok(Origin::classify(
+                s.meta("builder")?.as_deref(),
+                s.meta("schema_version")?.as_deref(),
+                s.meta("version")?.as_deref(),
+                has_nodes,
+            ))
+        };
+        store.origin = classify(&store).map_err(|e| StoreError::Corrupt {
+            path: path.to_path_buf(),
+            message: match e {
+                StoreError::Db { context, source } => {
+                    format!("{context}: {}", first_line(&source.to_string()))
+                }
+                other => other.to_string(),
+            },
+        })?;
+        Ok(store)
+    }
+
     fn init(&mut self, root: &Path, created: bool) -> Result<()> {
         // §4 step 4 first: a file from a newer schema is served read-only and nothing, not even
         // the DDL, is written to it.
