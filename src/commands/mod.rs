@@ -102,7 +102,7 @@ impl From<crate::store::StoreError> for CliError {
             S::Locked { pid, .. } => {
                 CliError::new("database_locked", exit::USER, e.to_string()).with("pid", json!(pid))
             }
-            S::Corrupt { .. } | S::Db { .. } => {
+            S::Corrupt { .. } | S::Db { .. } | S::Closed { .. } => {
                 CliError::new("internal", exit::INTERNAL, e.to_string())
             }
         }

@@ -765,6 +765,7 @@ impl Daemon {
                 Arc::clone(&self.handle),
                 pid,
                 self.opts.store.clone(),
+                self.opts.query_timeout,
             ),
             started: self.started,
             connections: AtomicUsize::new(0),

@@ -177,6 +177,9 @@ pub fn run(ctx: &Ctx, args: &ServerArgs) -> Result<i32, CliError> {
         ReadyOutcome::Ready { pid, port } => {
             let fields = daemon_fields(&project.root, pid, port, &opts.host.to_string(), indexed);
             print_started(ctx, &project, fields);
+            if !ctx.json && port != common::MU_PORT {
+                note_forwarding(&registry, &project);
+            }
             Ok(exit::OK)
         }
         ReadyOutcome::Error(ev) => {
@@ -395,6 +398,25 @@ fn already_running(
     }
     super::out(&line);
     Ok(exit::OK)
+}
+
+/// §3.1: MU's clients talk to port 9120; when another project's daemon holds it, that daemon
+/// forwards this project's requests here.
+fn note_forwarding(registry: &crate::registry::Registry, project: &Project) {
+    let Ok((entries, _)) = registry.read() else {
+        return;
+    };
+    if let Some(e) = entries.iter().find(|e| {
+        e.port == common::MU_PORT
+            && e.project_path != project.root
+            && crate::registry::alive(e).is_some()
+    }) {
+        super::out(&format!(
+            "MU clients connect to port {} (daemon for {}); it forwards requests for this project to this daemon.\n",
+            common::MU_PORT,
+            e.project_path.display()
+        ));
+    }
 }
 
 fn print_started(ctx: &Ctx, project: &Project, fields: Map<String, Value>) {

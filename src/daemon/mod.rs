@@ -182,6 +182,32 @@ pub struct ProjectHandle {
     writer: Mutex<Option<std::thread::JoinHandle<()>>>,
 }
 
+/// A query connection on loan: counted in `readers_out` until the connection is dropped or
+/// back in the pool (also when the caller panics).
+struct Lent<'a> {
+    out: &'a AtomicUsize,
+    conn: Option<duckdb::Connection>,
+}
+
+impl<'a> Lent<'a> {
+    fn new(out: &'a AtomicUsize, conn: duckdb::Connection) -> Lent<'a> {
+        out.fetch_add(1, Ordering::AcqRel);
+        Lent {
+            out,
+            conn: Some(conn),
+        }
+    }
+}
+
+impl Drop for Lent<'_> {
+    fn drop(&mut self) {
+        // The connection goes first: a count of zero means every lent connection is closed
+        // or in the pool.
+        self.conn = None;
+        self.out.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 #[derive(Default)]
 struct Readers {
     base: Option<duckdb::Connection>,
@@ -267,42 +293,44 @@ impl ProjectHandle {
         &self,
         f: impl FnOnce(&duckdb::Connection) -> T,
     ) -> Result<T, StoreError> {
-        let conn = {
+        let closed = || StoreError::Closed {
+            path: self.mubase_path.clone(),
+        };
+        // The connection is counted as lent while the pool lock is held, so a close that
+        // finds the count at zero knows no connection is in use or about to be cloned.
+        let (lent, fresh) = {
             let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if r.base.is_none() {
-                return Err(StoreError::Corrupt {
-                    path: self.mubase_path.clone(),
-                    message: "the project is being closed".into(),
-                });
-            }
-            match r.idle.pop() {
-                Some(c) => c,
+            let idle = r.idle.pop();
+            let Some(base) = r.base.as_ref() else {
+                return Err(closed());
+            };
+            let (conn, fresh) = match idle {
+                Some(c) => (c, false),
                 None => {
-                    let base = r.base.as_ref().ok_or_else(|| StoreError::Corrupt {
-                        path: self.mubase_path.clone(),
-                        message: "the project is being closed".into(),
-                    })?;
                     let c = base.try_clone().map_err(|source| StoreError::Db {
                         context: "opening a query connection",
                         source,
                     })?;
-                    drop(r);
-                    crate::store::sql::prepare_query_connection(&c)?;
-                    c
+                    (c, true)
                 }
-            }
+            };
+            (Lent::new(&self.readers_out, conn), fresh)
         };
-        self.readers_out.fetch_add(1, Ordering::AcqRel);
-        let out = f(&conn);
-        {
-            let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
-            if r.base.is_some() && r.idle.len() < IDLE_READERS {
-                r.idle.push(conn);
-            } else {
-                drop(conn);
+        let mut lent = lent;
+        let Some(conn) = lent.conn.as_ref() else {
+            return Err(closed());
+        };
+        if fresh {
+            crate::store::sql::prepare_query_connection(conn)?;
+        }
+        let out = f(conn);
+        let mut r = self.readers.lock().unwrap_or_else(|p| p.into_inner());
+        if r.base.is_some() && r.idle.len() < IDLE_READERS {
+            if let Some(c) = lent.conn.take() {
+                r.idle.push(c);
             }
         }
-        self.readers_out.fetch_sub(1, Ordering::AcqRel);
+        drop(lent);
         Ok(out)
     }
 
@@ -439,6 +467,27 @@ impl ProjectHandle {
     }
 }
 
+/// Build a project that no writer thread owns (a secondary project, reopened read-write for
+/// the build): open the store and the engine here, reconcile, save the facts cache, close.
+/// Blocking.
+pub fn build_once(
+    root: &Path,
+    opts: &crate::store::StoreOptions,
+    force: bool,
+) -> Result<BuildReport, BuildError> {
+    let mubase = root.join(".mu").join("mubase");
+    let store = Store::open(&mubase, opts, root).map_err(IndexError::Store)?;
+    if store.is_read_only() {
+        return Err(BuildError::Index(IndexError::ReadOnly(mubase)));
+    }
+    let mut engine = Engine::open(root, &root.join(".mu").join("index-cache"), store, 0)?;
+    let summary = engine.reconcile(force, &|_: &Progress| {})?;
+    if let Err(e) = engine.close() {
+        log::warn!("could not write the facts cache of {}: {e}", root.display());
+    }
+    Ok(BuildReport::from(&summary))
+}
+
 /// Whether a run may have changed rows (a failed run is treated as a change: the snapshot is
 /// reloaded from what was committed).
 fn rows_changed(result: &Result<IndexSummary, IndexError>) -> bool {
@@ -497,7 +546,9 @@ fn writer_loop(h: &ProjectHandle, writer: Writer, rx: mpsc::Receiver<Job>) {
                 Job::Build { force, reply } => builds.push((force, reply)),
             }
         }
-        if load_graph {
+        // The first snapshot comes before any other work, whatever job arrived first, so
+        // requests waiting for it do not wait for a start-up reconciliation.
+        if load_graph || h.graph.borrow().is_none() {
             h.publish_graph();
         }
         let Some(eng) = engine.as_mut() else {

@@ -135,16 +135,6 @@ pub enum ExportError {
     InvalidMaxNodes,
 }
 
-impl ExportError {
-    /// The HTTP status of the error.
-    pub fn status(&self) -> u16 {
-        match self {
-            ExportError::InvalidMaxNodes => 422,
-            _ => 400,
-        }
-    }
-}
-
 impl fmt::Display for ExportError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

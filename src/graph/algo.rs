@@ -129,9 +129,10 @@ impl Graph {
         let sub = EdgeFiltered::from_fn(&self.g, |e: petgraph::graph::EdgeReference<'_, u32>| {
             filter.contains(self.edges[*e.weight() as usize].edge_type)
         });
+        // Kosaraju's algorithm in petgraph is iterative: a deep chain cannot exhaust the stack.
         let mut component = vec![u32::MAX; self.nodes.len()];
         let mut cycles = Vec::new();
-        for (k, scc) in petgraph::algo::tarjan_scc(&sub).into_iter().enumerate() {
+        for (k, scc) in petgraph::algo::kosaraju_scc(&sub).into_iter().enumerate() {
             if scc.len() < 2 {
                 continue;
             }

@@ -19,7 +19,7 @@ use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
 pub use algo::{Cycles, PathStep, Walk};
-pub use resolve::normalise_path;
+pub use resolve::{normalise_id, normalise_path};
 
 use crate::index::model::{EdgeRow, EdgeType, NodeRow, NodeType};
 

@@ -40,6 +40,21 @@ pub fn normalise_path(p: &str, root: &Path) -> String {
     s
 }
 
+/// An exact id with the path part of a prefixed id normalised (`POST /nodes`, `/export?nodes=`
+/// take exact ids only).
+pub fn normalise_id(id: &str, root: &Path) -> String {
+    let id = id.trim();
+    if let Some(rest) = id.strip_prefix("mod:") {
+        return format!("mod:{}", normalise_path(rest, root));
+    }
+    for prefix in ["cls:", "fn:"] {
+        if let Some((p, tail)) = id.strip_prefix(prefix).and_then(|r| r.split_once(':')) {
+            return format!("{prefix}{}:{tail}", normalise_path(p, root));
+        }
+    }
+    id.to_string()
+}
+
 impl Graph {
     /// The node a reference names, or `None` (→ `404 Node not found: <ref>`).
     pub fn resolve(&self, reference: &str) -> Option<u32> {
@@ -161,9 +176,9 @@ impl Graph {
     fn best(&self, candidates: Vec<u32>) -> Option<u32> {
         candidates.into_iter().min_by(|&a, &b| {
             let (x, y) = (self.node(a), self.node(b));
-            (type_rank(x.node_type), x.id.len(), &x.id).cmp(&(
+            (type_rank(x.node_type), x.id.chars().count(), &x.id).cmp(&(
                 type_rank(y.node_type),
-                y.id.len(),
+                y.id.chars().count(),
                 &y.id,
             ))
         })

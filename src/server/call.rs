@@ -22,8 +22,9 @@ pub const BODY_LIMIT: usize = 1_048_576;
 const FORWARDED: &str = "x-mu-forwarded";
 /// Connect timeout of a forwarded request (§2.13).
 const FORWARD_CONNECT: Duration = Duration::from_secs(1);
-/// The whole exchange of a forwarded request (the endpoint's deadline, §2.10).
-const FORWARD_DEADLINE: Duration = Duration::from_secs(30);
+/// The whole exchange of a forwarded request: the endpoint's deadline (§2.10) less a margin, so
+/// that a silent owner is still judged (stale → served here) before this request's own deadline.
+const FORWARD_DEADLINE: Duration = Duration::from_secs(27);
 /// `/build` has no deadline; a forwarded build is bounded generously instead.
 const FORWARD_BUILD_DEADLINE: Duration = Duration::from_secs(24 * 3600);
 
@@ -198,9 +199,10 @@ impl Call {
     {
         let target = match self.cwd() {
             Ok(cwd) => {
+                let build = self.raw_path() == "/build";
                 state
                     .projects
-                    .target(state, cwd.as_deref(), self.forwarded())
+                    .target(state, cwd.as_deref(), self.forwarded(), build)
                     .await
             }
             Err(e) => Err(e),
@@ -212,7 +214,11 @@ impl Call {
                 Some(resp) => return resp,
                 // The owner did not answer: a stale entry is removed and the request served
                 // here; a live owner gives 503.
-                None => match state.projects.after_failed_forward(state, &entry).await {
+                None => match state
+                    .projects
+                    .after_failed_forward(state, &entry, self.raw_path() == "/build")
+                    .await
+                {
                     Ok(project) => project,
                     Err(e) => return e.into_response(),
                 },

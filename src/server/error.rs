@@ -62,6 +62,10 @@ impl From<&crate::store::StoreError> for ApiError {
                 path.display(),
                 pid.map(|p| format!(" (pid {p})")).unwrap_or_default()
             )),
+            crate::store::StoreError::Closed { path } => ApiError::unavailable(format!(
+                "The database {} is being closed; retry the request",
+                path.display()
+            )),
             other => ApiError::internal(other),
         }
     }

@@ -143,8 +143,8 @@ fn decode_id(raw: &str) -> Result<String, ApiError> {
     while i < bytes.len() {
         if bytes[i] == b'%' {
             let hex = bytes.get(i + 1..i + 3).ok_or_else(bad)?;
-            let s = std::str::from_utf8(hex).map_err(|_| bad())?;
-            out.push(u8::from_str_radix(s, 16).map_err(|_| bad())?);
+            let digit = |b: u8| (b as char).to_digit(16).ok_or_else(bad);
+            out.push((digit(hex[0])? * 16 + digit(hex[1])?) as u8);
             i += 3;
         } else {
             out.push(bytes[i]);
@@ -224,23 +224,6 @@ pub async fn node(State(state): State<Arc<AppState>>, call: Call) -> Response {
     .await
 }
 
-/// Exact ids of `POST /nodes`, with the path part of prefixed ids normalised.
-fn exact_id(id: &str, root: &std::path::Path) -> String {
-    let id = id.trim();
-    for prefix in ["mod:", "cls:", "fn:"] {
-        if let Some(rest) = id.strip_prefix(prefix) {
-            return match (prefix, rest.split_once(':')) {
-                ("mod:", _) => format!("mod:{}", crate::graph::normalise_path(rest, root)),
-                (_, Some((p, tail))) => {
-                    format!("{prefix}{}:{tail}", crate::graph::normalise_path(p, root))
-                }
-                (_, None) => id.to_string(),
-            };
-        }
-    }
-    id.to_string()
-}
-
 /// `POST /nodes` (§4.5).
 pub async fn nodes_batch(State(state): State<Arc<AppState>>, call: Call) -> Response {
     let ids = match call.string_list("ids") {
@@ -262,10 +245,11 @@ pub async fn nodes_batch(State(state): State<Arc<AppState>>, call: Call) -> Resp
             let mut found = Vec::new();
             let mut missing = Vec::new();
             for id in ids {
-                if !seen.insert(id.clone()) {
+                let exact = crate::graph::normalise_id(&id, graph.root());
+                if !seen.insert(exact.clone()) {
                     continue;
                 }
-                match graph.find(&exact_id(&id, graph.root())) {
+                match graph.find(&exact) {
                     Some(i) => found.push(i),
                     None => missing.push(Value::from(id)),
                 }
@@ -488,14 +472,16 @@ pub async fn query(State(state): State<Arc<AppState>>, call: Call) -> Response {
 /// `GET /export` (§4.12): the graph in one of six formats; errors are always JSON.
 pub async fn export(State(state): State<Arc<AppState>>, call: Call) -> Response {
     use crate::export::{ExportError, ExportRequest};
+    // A bad max_nodes is a validation error (422, before routing); an unknown format, type or
+    // level is the endpoint's own check (400, after routing).
     let request = match ExportRequest::from_params(call.params()) {
-        Ok(r) => r,
         Err(e @ ExportError::InvalidMaxNodes) => {
             return ApiError::unprocessable(e.to_string()).into_response()
         }
-        Err(e) => return ApiError::bad_request(e.to_string()).into_response(),
+        other => other,
     };
     call.respond(&state, |project| async move {
+        let request = request.map_err(|e| ApiError::bad_request(e.to_string()))?;
         let graph = graph_of(&project).await?;
         blocking(move || {
             let generated_at =
@@ -517,7 +503,7 @@ pub async fn export(State(state): State<Arc<AppState>>, call: Call) -> Response 
 
 /// `POST /build` (§4.14): re-index the routed project; answers once the build is committed.
 pub async fn build(State(state): State<Arc<AppState>>, call: Call) -> Response {
-    if call.body.contains_key("path") {
+    if call.body.get("path").is_some_and(|p| !p.is_null()) {
         return ApiError::unprocessable("Field 'path' is not supported; use cwd").into_response();
     }
     let force = match call.field("force", "a boolean", Value::as_bool) {
@@ -574,20 +560,21 @@ mod tests {
         assert_eq!(decode_id("a+b").unwrap(), "a+b");
         assert_eq!(decode_id("%2541").unwrap(), "%41");
         assert_eq!(decode_id("caf%C3%A9").unwrap(), "café");
-        for bad in ["%", "%4", "%zz", "%C3", "%FF"] {
+        for bad in ["%", "%4", "%zz", "%C3", "%FF", "%+F", "%-1"] {
             assert_eq!(decode_id(bad).unwrap_err().status, 400, "{bad}");
         }
     }
 
     #[test]
     fn exact_ids_are_path_normalised() {
+        use crate::graph::normalise_id;
         let root = std::path::Path::new("/home/ada/shop");
-        assert_eq!(exact_id("mod:./src//a.py", root), "mod:src/a.py");
+        assert_eq!(normalise_id("mod:./src//a.py", root), "mod:src/a.py");
         assert_eq!(
-            exact_id("fn:/home/ada/shop/src/a.py:f", root),
+            normalise_id("fn:/home/ada/shop/src/a.py:f", root),
             "fn:src/a.py:f"
         );
-        assert_eq!(exact_id("ext:os.path", root), "ext:os.path");
-        assert_eq!(exact_id("plain", root), "plain");
+        assert_eq!(normalise_id("ext:os.path", root), "ext:os.path");
+        assert_eq!(normalise_id("plain", root), "plain");
     }
 }

@@ -35,28 +35,48 @@ enum Slot {
         handle: Arc<ProjectHandle>,
         last_used: Instant,
     },
-    /// Reopened read-write for a `/build` (§2.14): requests wait for it.
+    /// Being opened read-only (by one request; the others wait).
+    Opening,
+    /// Reopened read-write for a `/build` (§2.14): requests wait, another build gets 409.
     Building,
+    /// Being closed: the read-only instance is not reopened before every query connection of
+    /// the old one is back (one database instance per file and process).
+    Closing(Arc<ProjectHandle>),
 }
 
-/// The projects this daemon serves besides its own.
+/// The projects this daemon serves besides its own. The map's lock is never held across I/O:
+/// opening, building and closing happen in transitional slots that other requests wait on.
 pub struct Projects {
     own: Arc<ProjectHandle>,
     own_pid: u32,
     store_opts: StoreOptions,
+    /// Longest a lent query connection can stay out (the query time cap plus a margin).
+    reader_wait: Duration,
     slots: Mutex<HashMap<PathBuf, Slot>>,
     changed: Condvar,
 }
 
+type Slots<'a> = std::sync::MutexGuard<'a, HashMap<PathBuf, Slot>>;
+
 impl Projects {
-    pub fn new(own: Arc<ProjectHandle>, own_pid: u32, store_opts: StoreOptions) -> Projects {
+    pub fn new(
+        own: Arc<ProjectHandle>,
+        own_pid: u32,
+        store_opts: StoreOptions,
+        query_timeout: Duration,
+    ) -> Projects {
         Projects {
             own,
             own_pid,
             store_opts,
+            reader_wait: query_timeout + Duration::from_secs(5),
             slots: Mutex::new(HashMap::new()),
             changed: Condvar::new(),
         }
+    }
+
+    fn lock(&self) -> Slots<'_> {
+        self.slots.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub fn own(&self) -> &Arc<ProjectHandle> {
@@ -65,24 +85,26 @@ impl Projects {
 
     /// The open secondary projects, by root.
     pub fn secondaries(&self) -> Vec<Arc<ProjectHandle>> {
-        let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let slots = self.lock();
         let mut v: Vec<Arc<ProjectHandle>> = slots
             .values()
             .filter_map(|s| match s {
                 Slot::Open { handle, .. } => Some(Arc::clone(handle)),
-                Slot::Building => None,
+                _ => None,
             })
             .collect();
         v.sort_by(|a, b| a.root.cmp(&b.root));
         v
     }
 
-    /// Route by `cwd` (§2.12). `forwarded` requests are never forwarded again.
+    /// Route by `cwd` (§2.12). `forwarded` requests are never forwarded again; `build` is
+    /// true for `/build` (a second build of a secondary project gets 409 instead of waiting).
     pub async fn target(
         &self,
         state: &Arc<AppState>,
         cwd: Option<&str>,
         forwarded: bool,
+        build: bool,
     ) -> Result<Target, ApiError> {
         let Some(cwd) = cwd.filter(|c| !c.is_empty()) else {
             return Ok(Target::Local(Arc::clone(&self.own)));
@@ -96,12 +118,12 @@ impl Projects {
         let state = Arc::clone(state);
         // Canonicalising, walking up the tree, reading the registry and opening a database are
         // blocking work.
-        tokio::task::spawn_blocking(move || state.projects.target_blocking(&cwd, forwarded))
+        tokio::task::spawn_blocking(move || state.projects.target_blocking(&cwd, forwarded, build))
             .await
             .map_err(ApiError::internal)?
     }
 
-    fn target_blocking(&self, cwd: &str, forwarded: bool) -> Result<Target, ApiError> {
+    fn target_blocking(&self, cwd: &str, forwarded: bool, build: bool) -> Result<Target, ApiError> {
         let no_project =
             || ApiError::not_found(format!("No MU project (.mu/mubase) found for {cwd}"));
         let root = match crate::project::resolve_root(Path::new(cwd), false) {
@@ -117,7 +139,7 @@ impl Projects {
                 return Ok(Target::Forward(entry));
             }
         }
-        self.secondary(&root).map(Target::Local)
+        self.secondary(&root, build).map(Target::Local)
     }
 
     /// A live daemon other than this one registered for `root`.
@@ -129,15 +151,35 @@ impl Projects {
         })
     }
 
-    /// The cached secondary project, opened read-only when it is not open yet.
-    fn secondary(&self, root: &Path) -> Result<Arc<ProjectHandle>, ApiError> {
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+    /// Wait until the slot of `root` is open or absent; `None` when it is absent (the caller
+    /// owns the decision to fill it, still under the lock).
+    fn settle<'a>(
+        &'a self,
+        mut slots: Slots<'a>,
+        root: &Path,
+        build: bool,
+    ) -> Result<(Slots<'a>, Option<Arc<ProjectHandle>>), ApiError> {
         let deadline = Instant::now() + BUILD_WAIT;
-        while matches!(slots.get(root), Some(Slot::Building)) {
+        loop {
+            match slots.get_mut(root) {
+                None => return Ok((slots, None)),
+                Some(Slot::Open { handle, last_used }) => {
+                    *last_used = Instant::now();
+                    let h = Arc::clone(handle);
+                    return Ok((slots, Some(h)));
+                }
+                Some(Slot::Building) if build => {
+                    return Err(ApiError::new(
+                        axum::http::StatusCode::CONFLICT,
+                        format!("A build is already running for {}", root.display()),
+                    ))
+                }
+                Some(_) => {}
+            }
             let left = deadline.saturating_duration_since(Instant::now());
             if left.is_zero() {
                 return Err(ApiError::unavailable(format!(
-                    "A build is running for {}; retry when it is done",
+                    "{} is being opened, built or closed by this daemon; retry the request",
                     root.display()
                 )));
             }
@@ -147,24 +189,38 @@ impl Projects {
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
-        if let Some(Slot::Open { handle, last_used }) = slots.get_mut(root) {
-            *last_used = Instant::now();
-            return Ok(Arc::clone(handle));
+    }
+
+    /// The cached secondary project, opened read-only when it is not open yet.
+    fn secondary(&self, root: &Path, build: bool) -> Result<Arc<ProjectHandle>, ApiError> {
+        let (mut slots, open) = self.settle(self.lock(), root, build)?;
+        if let Some(h) = open {
+            return Ok(h);
         }
-        // Opening under the map lock: two requests never open the same database twice.
-        let handle = self.open_read_only(root)?;
-        slots.insert(
-            root.to_path_buf(),
-            Slot::Open {
-                handle: Arc::clone(&handle),
-                last_used: Instant::now(),
-            },
-        );
-        log::info!(
-            "opened {} as a secondary project (read-only)",
-            root.display()
-        );
-        Ok(handle)
+        slots.insert(root.to_path_buf(), Slot::Opening);
+        drop(slots);
+        let opened = self.open_read_only(root);
+        let mut slots = self.lock();
+        match &opened {
+            Ok(handle) => {
+                slots.insert(
+                    root.to_path_buf(),
+                    Slot::Open {
+                        handle: Arc::clone(handle),
+                        last_used: Instant::now(),
+                    },
+                );
+                log::info!(
+                    "opened {} as a secondary project (read-only)",
+                    root.display()
+                );
+            }
+            Err(_) => {
+                slots.remove(root);
+            }
+        }
+        self.changed.notify_all();
+        opened
     }
 
     fn open_read_only(&self, root: &Path) -> Result<Arc<ProjectHandle>, ApiError> {
@@ -177,20 +233,36 @@ impl Projects {
         Ok(handle)
     }
 
-    /// Close a cached secondary project (its daemon appeared, or it was idle).
+    /// Close an open secondary project (its daemon appeared, it was idle, or shutdown). The
+    /// slot stays `Closing` until every query connection is back.
     fn close_secondary(&self, root: &Path) {
-        let removed = {
-            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            match slots.get(root) {
-                Some(Slot::Open { .. }) => slots.remove(root),
-                _ => None,
+        let handle = {
+            let mut slots = self.lock();
+            match slots.remove(root) {
+                Some(Slot::Open { handle, .. }) => {
+                    slots.insert(root.to_path_buf(), Slot::Closing(Arc::clone(&handle)));
+                    handle
+                }
+                Some(other) => {
+                    slots.insert(root.to_path_buf(), other);
+                    return;
+                }
+                None => return,
             }
         };
-        if let Some(Slot::Open { handle, .. }) = removed {
-            log::info!("closing secondary project {}", root.display());
-            handle.close(CLOSE_BUDGET);
-            handle.wait_readers_released(CLOSE_BUDGET);
+        log::info!("closing secondary project {}", root.display());
+        handle.close(CLOSE_BUDGET);
+        let released = handle.wait_readers_released(self.reader_wait);
+        let mut slots = self.lock();
+        if released {
+            slots.remove(root);
+        } else {
+            log::warn!(
+                "a query on {} is still running; the project stays closing",
+                root.display()
+            );
         }
+        self.changed.notify_all();
     }
 
     /// A forwarded request got no answer: a stale owner is removed from the registry and the
@@ -199,6 +271,7 @@ impl Projects {
         &self,
         state: &Arc<AppState>,
         entry: &Entry,
+        build: bool,
     ) -> Result<Arc<ProjectHandle>, ApiError> {
         let state = Arc::clone(state);
         let entry = entry.clone();
@@ -220,35 +293,36 @@ impl Projects {
                     log::warn!("could not remove a stale registry entry: {e}");
                 }
             }
-            p.secondary(&entry.project_path)
+            p.secondary(&entry.project_path, build)
         })
         .await
         .map_err(ApiError::internal)?
     }
 
     /// `POST /build` on a secondary project: reopened read-write for the build, then read-only
-    /// again (§2.14). Requests for the project wait meanwhile.
+    /// again (§2.14). Requests for the project wait meanwhile; a second build gets 409.
     pub fn build_secondary(&self, root: &Path, force: bool) -> Result<BuildReport, ApiError> {
-        let previous = {
-            let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            match slots.get(root) {
-                Some(Slot::Building) => {
-                    return Err(ApiError::new(
-                        axum::http::StatusCode::CONFLICT,
-                        format!("A build is already running for {}", root.display()),
-                    ))
-                }
-                _ => slots.insert(root.to_path_buf(), Slot::Building),
+        let (mut slots, open) = self.settle(self.lock(), root, true)?;
+        slots.insert(root.to_path_buf(), Slot::Building);
+        drop(slots);
+        let released = match open {
+            Some(handle) => {
+                handle.close(CLOSE_BUDGET);
+                handle.wait_readers_released(self.reader_wait)
             }
+            None => true,
         };
-        if let Some(Slot::Open { handle, .. }) = previous {
-            handle.close(CLOSE_BUDGET);
-            handle.wait_readers_released(Duration::from_secs(15));
-        }
-        let result = self.build_read_write(root, force);
+        let result = if released {
+            crate::daemon::build_once(root, &self.store_opts, force).map_err(ApiError::from)
+        } else {
+            Err(ApiError::unavailable(format!(
+                "A query on {} is still running; retry the build",
+                root.display()
+            )))
+        };
         // Read-only again, whatever the build did.
         let reopened = self.open_read_only(root);
-        let mut slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slots = self.lock();
         match reopened {
             Ok(handle) => {
                 slots.insert(
@@ -272,43 +346,23 @@ impl Projects {
         result
     }
 
-    fn build_read_write(&self, root: &Path, force: bool) -> Result<BuildReport, ApiError> {
-        let mubase = root.join(".mu").join("mubase");
-        let store = Store::open(&mubase, &self.store_opts, root).map_err(|e| ApiError::from(&e))?;
-        if store.is_read_only() {
-            return Err(ApiError::internal(crate::index::IndexError::ReadOnly(
-                mubase,
-            )));
-        }
-        let cache = root.join(".mu").join("index-cache");
-        let mut engine = crate::index::Engine::open(root, &cache, store, 0)
-            .map_err(|e| ApiError::internal(e))?;
-        let summary = engine
-            .reconcile(force, &|_: &crate::index::Progress| {})
-            .map_err(|e| match e {
-                crate::index::IndexError::Store(s) => ApiError::from(&s),
-                other => ApiError::internal(other),
-            })?;
-        if let Err(e) = engine.close() {
-            log::warn!("could not write the facts cache of {}: {e}", root.display());
-        }
-        Ok(BuildReport::from(&summary))
-    }
-
-    /// Close secondaries idle for 10 minutes and those whose own daemon appeared.
+    /// Close secondaries idle for 10 minutes and those whose own daemon appeared; finish the
+    /// closes that waited for a query.
     pub fn maintain(&self) {
-        let candidates: Vec<(PathBuf, bool)> = {
-            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots
-                .iter()
-                .filter_map(|(root, s)| match s {
-                    Slot::Open { last_used, .. } => {
-                        Some((root.clone(), last_used.elapsed() >= IDLE_CLOSE))
-                    }
-                    Slot::Building => None,
-                })
-                .collect()
-        };
+        let mut candidates = Vec::new();
+        {
+            let mut slots = self.lock();
+            slots.retain(|_, s| match s {
+                Slot::Closing(h) => !h.wait_readers_released(Duration::ZERO),
+                _ => true,
+            });
+            for (root, s) in slots.iter() {
+                if let Slot::Open { last_used, .. } = s {
+                    candidates.push((root.clone(), last_used.elapsed() >= IDLE_CLOSE));
+                }
+            }
+            self.changed.notify_all();
+        }
         for (root, idle) in candidates {
             if idle || self.live_owner(&root).is_some() {
                 self.close_secondary(&root);
@@ -316,12 +370,9 @@ impl Projects {
         }
     }
 
-    /// At shutdown: close every secondary project.
+    /// At shutdown: close every open secondary project.
     pub fn close_all(&self) {
-        let roots: Vec<PathBuf> = {
-            let slots = self.slots.lock().unwrap_or_else(|p| p.into_inner());
-            slots.keys().cloned().collect()
-        };
+        let roots: Vec<PathBuf> = self.lock().keys().cloned().collect();
         for root in roots {
             self.close_secondary(&root);
         }

@@ -26,6 +26,9 @@ pub enum StoreError {
     Locked { path: PathBuf, pid: Option<u32> },
     #[error("Cannot open database {}: {message}. If the file is damaged, delete it (and its .wal) and run `mu-daemon index` again.", path.display())]
     Corrupt { path: PathBuf, message: String },
+    /// The project is being closed (a secondary project closed while a request used it).
+    #[error("The database {} is being closed; retry the request.", path.display())]
+    Closed { path: PathBuf },
     #[error("Database error while {context}: {source}")]
     Db {
         context: &'static str,

@@ -194,15 +194,20 @@ fn nodes_and_neighbors_on_the_shop_fixture() {
         "Invalid direction",
     );
 
-    // §4.5: exact ids, request order, duplicates collapsed, missing listed.
+    // §4.5: exact ids (path part normalised), request order, duplicates collapsed (also when
+    // they differ only before normalisation), missing listed.
     let b = ok(post(
         port,
         "/nodes",
-        json!({"ids": ["mod:src/shop/repo.py", "Order", "ext:pytest", "mod:./src//shop/repo.py", "mod:src/shop/repo.py"]}),
+        json!({"ids": ["mod:src/shop/repo.py", "Order", "ext:pytest", "mod:./src//shop/repo.py", "fn:./src/shop/api.py:notify"]}),
     ));
     assert_eq!(
         ids(&b["nodes"]),
-        vec!["mod:src/shop/repo.py", "ext:pytest", "mod:src/shop/repo.py"]
+        vec![
+            "mod:src/shop/repo.py",
+            "ext:pytest",
+            "fn:src/shop/api.py:notify"
+        ]
     );
     assert_eq!(b["missing"], json!(["Order"]));
     err(
@@ -663,6 +668,27 @@ fn routing_serves_secondary_projects_and_forwards_to_their_daemons() {
     );
     let i = ok(post(port_a, "/impact", json!({"node": "f", "cwd": b_cwd})));
     assert_eq!(i["impacted_nodes"], json!(["fn:b.py:g"]));
+    // A build of the secondary project reopens it read-write for the build (§2.14).
+    std::fs::write(
+        b.join("c.py"),
+        "from b import g\n\n\ndef h():\n    return g()\n",
+    )
+    .unwrap();
+    let built = ok(post(port_a, "/build", json!({"cwd": b_cwd})));
+    assert_eq!(built["project_root"], b_cwd);
+    assert_eq!(built["mode"], "incremental");
+    assert_eq!(built["node_count"], 6);
+    let i = ok(post(port_a, "/impact", json!({"node": "f", "cwd": b_cwd})));
+    assert_eq!(i["impacted_nodes"], json!(["fn:b.py:g", "fn:c.py:h"]));
+    // The export format is checked after routing: a cwd in no project is a 404 first.
+    let nowhere = env.work().join("nowhere");
+    std::fs::create_dir_all(&nowhere).unwrap();
+    let r = get(
+        port_a,
+        &format!("/export?format=lisp&cwd={}", nowhere.display()),
+    )
+    .unwrap();
+    assert_eq!(r.status, 404, "{r:#?}");
 
     // B gets its own daemon: A releases B's database and forwards from then on.
     let (pid_b, port_b, _) = env.start(&b, &["--port", "0"]);
@@ -677,7 +703,7 @@ fn routing_serves_secondary_projects_and_forwards_to_their_daemons() {
         &format!("/impact?cwd={b_cwd}"),
         json!({"node": "f"}),
     ));
-    assert_eq!(i["impacted_nodes"], json!(["fn:b.py:g"]));
+    assert_eq!(i["impacted_nodes"], json!(["fn:b.py:g", "fn:c.py:h"]));
     err(
         &post(port_a, "/impact", json!({"node": "nope", "cwd": b_cwd})),
         404,
