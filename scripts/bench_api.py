@@ -107,11 +107,14 @@ def corpus(path, args, env):
         first_ms = (time.perf_counter() - t) * 1000
         anc = http(port, "POST", "/ancestors", {"node": node})
         base = f"http://127.0.0.1:{port}"
+        one = argparse.Namespace(**{**vars(args), "connections": 1, "threads": 1})
         rows = {
             "GET /nodes/{id}": wrk(f"{base}/nodes/{urllib.parse.quote(node, safe='')}", args),
             "GET /status": wrk(f"{base}/status", args),
             f"POST /impact ({impact['count']} nodes)": wrk(f"{base}/impact", args, "POST", {"node": hub}),
             f"POST /ancestors ({anc['count']} nodes)": wrk(f"{base}/ancestors", args, "POST", {"node": node}),
+            f"POST /impact ({impact['count']} nodes), 1 connection": wrk(f"{base}/impact", one, "POST", {"node": hub}),
+            f"POST /ancestors ({anc['count']} nodes), 1 connection": wrk(f"{base}/ancestors", one, "POST", {"node": node}),
         }
         return {"nodes": n, "edges": status["edge_count"], "first_graph_ms": first_ms, "rows": rows}
     finally:

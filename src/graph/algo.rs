@@ -126,9 +126,12 @@ impl Graph {
 
     /// Cycles of the subgraph made of the chosen edge types (§4.11).
     pub fn cycles(&self, filter: EdgeFilter) -> Cycles {
-        let sub = EdgeFiltered::from_fn(&self.g, |e: petgraph::graph::EdgeReference<'_, u32>| {
-            filter.contains(self.edges[*e.weight() as usize].edge_type)
-        });
+        let sub = EdgeFiltered::from_fn(
+            &self.g,
+            |e: petgraph::graph::EdgeReference<'_, super::EdgeWeight>| {
+                filter.contains(e.weight().ty)
+            },
+        );
         // Kosaraju's algorithm in petgraph is iterative: a deep chain cannot exhaust the stack.
         let mut component = vec![u32::MAX; self.nodes.len()];
         let mut cycles = Vec::new();

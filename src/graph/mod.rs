@@ -104,14 +104,22 @@ pub fn type_rank(t: NodeType) -> u8 {
     }
 }
 
+/// The petgraph edge weight: the edge's index in [`Graph::edges`] and its type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EdgeWeight {
+    pub idx: u32,
+    pub ty: EdgeType,
+}
+
 /// One project's graph snapshot.
 pub struct Graph {
     root: PathBuf,
     nodes: Vec<NodeRow>,
     /// Edges between existing nodes, ordered by (source id, type name, target id).
     edges: Vec<EdgeRow>,
-    /// Node `i` is `nodes[i]`; an edge's weight is its index in `edges`.
-    g: DiGraph<(), u32, u32>,
+    /// Node `i` is `nodes[i]`; an edge's weight is its index in `edges` and its type (kept
+    /// here so that traversals never touch the edge rows).
+    g: DiGraph<(), EdgeWeight, u32>,
     /// Exact name → node indexes in id order.
     by_name: HashMap<String, Vec<u32>>,
     /// `file_path` → its module node (the smallest id when several claim the file).
@@ -170,7 +178,7 @@ impl Graph {
             (a.0, a.2.edge_type.as_str(), a.1).cmp(&(b.0, b.2.edge_type.as_str(), b.1))
         });
         kept.dedup_by(|a, b| a.2.id == b.2.id);
-        let mut g: DiGraph<(), u32, u32> = DiGraph::with_capacity(nodes.len(), kept.len());
+        let mut g: DiGraph<(), EdgeWeight, u32> = DiGraph::with_capacity(nodes.len(), kept.len());
         for _ in 0..nodes.len() {
             g.add_node(());
         }
@@ -182,8 +190,12 @@ impl Graph {
             (b.0, b.1, b.2.edge_type.as_str()).cmp(&(a.0, a.1, a.2.edge_type.as_str()))
         });
         for i in order {
-            let (s, t, _) = &kept[i as usize];
-            g.add_edge(NodeIndex::new(*s as usize), NodeIndex::new(*t as usize), i);
+            let (s, t, e) = &kept[i as usize];
+            let w = EdgeWeight {
+                idx: i,
+                ty: e.edge_type,
+            };
+            g.add_edge(NodeIndex::new(*s as usize), NodeIndex::new(*t as usize), w);
         }
         let mut by_name: HashMap<String, Vec<u32>> = HashMap::new();
         let mut modules: HashMap<String, u32> = HashMap::new();
@@ -269,13 +281,13 @@ impl Graph {
     ) -> impl Iterator<Item = (u32, u32)> + '_ {
         self.g
             .edges_directed(NodeIndex::new(i as usize), dir)
-            .filter(move |e| filter.contains(self.edges[*e.weight() as usize].edge_type))
+            .filter(move |e| filter.contains(e.weight().ty))
             .map(move |e| {
                 let other = match dir {
                     petgraph::Direction::Outgoing => e.target(),
                     petgraph::Direction::Incoming => e.source(),
                 };
-                (other.index() as u32, *e.weight())
+                (other.index() as u32, e.weight().idx)
             })
     }
 

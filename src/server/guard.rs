@@ -143,6 +143,25 @@ fn finish(mut resp: Response) -> Response {
     resp
 }
 
+/// A future that turns a panic while it is polled into `Err` (it is not polled again).
+struct CatchUnwind(std::pin::Pin<Box<dyn std::future::Future<Output = Response> + Send>>);
+
+impl std::future::Future for CatchUnwind {
+    type Output = std::thread::Result<Response>;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(std::task::Poll::Pending) => std::task::Poll::Pending,
+            Ok(std::task::Poll::Ready(r)) => std::task::Poll::Ready(Ok(r)),
+            Err(panic) => std::task::Poll::Ready(Err(panic)),
+        }
+    }
+}
+
 /// The middleware: checks 1–3, then the handler under the request deadline, cancelled with 503
 /// once the shutdown drain time is over.
 pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
@@ -164,23 +183,21 @@ pub async fn guard(State(state): State<Arc<AppState>>, req: Request, next: Next)
     let started = std::time::Instant::now();
     let unbounded = path == "/build";
     let mut drained = state.drain.clone();
-    // The handler runs as its own task so that a panic in it becomes a 500 and the daemon
-    // keeps serving (§2.9); a cancelled request aborts the task.
-    let mut task = tokio::spawn(next.run(req));
+    // A panic in the handler becomes a 500 and the daemon keeps serving (§2.9); a cancelled
+    // request drops the handler's future.
+    let handler = CatchUnwind(Box::pin(next.run(req)));
     let resp = tokio::select! {
-        r = &mut task => match r {
+        r = handler => match r {
             Ok(resp) => resp,
-            Err(e) => {
-                log::error!("handler for {method} {path} failed: {e}");
+            Err(_) => {
+                log::error!("handler for {method} {path} panicked");
                 ApiError::internal("the request handler failed; see the daemon log").into_response()
             }
         },
         _ = drained.wait_for(|d| *d) => {
-            task.abort();
             ApiError::unavailable("Server shutting down").into_response()
         }
         _ = tokio::time::sleep(REQUEST_DEADLINE), if !unbounded => {
-            task.abort();
             ApiError::unavailable("Request timed out after 30 s").into_response()
         }
     };
@@ -237,6 +254,19 @@ mod tests {
         assert!(!origin("http://localhost.evil.example"));
         assert!(!origin("file://localhost"));
         assert!(!origin("http://localhost/x"));
+    }
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_caught() {
+        let ok = CatchUnwind(Box::pin(async { Response::new(axum::body::Body::empty()) }));
+        assert!(ok.await.is_ok());
+        let boom = CatchUnwind(Box::pin(async {
+            if std::hint::black_box(true) {
+                panic!("handler bug");
+            }
+            Response::new(axum::body::Body::empty())
+        }));
+        assert!(boom.await.is_err());
     }
 
     #[test]

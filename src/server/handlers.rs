@@ -178,6 +178,16 @@ pub async fn node(State(state): State<Arc<AppState>>, call: Call) -> Response {
     call.respond(&state, |project| async move {
         let reference = decode_id(&rest)?;
         let graph = graph_of(&project).await?;
+        // An exact id is a binary search and one small JSON object: answered right here.
+        // Everything that may scan the graph (name, path, substring steps) or grows with it
+        // (neighbours) runs on a blocking thread.
+        if !neighbors {
+            if let Some(n) = graph.get(&reference) {
+                let mut out = String::with_capacity(512);
+                write_node_json(&mut out, n);
+                return Ok(json_text(out));
+            }
+        }
         blocking(move || {
             let i = graph
                 .resolve(&reference)
@@ -199,7 +209,7 @@ pub async fn node(State(state): State<Arc<AppState>>, call: Call) -> Response {
             let walk = graph.neighbors(i, dir, filter);
             let mut out = String::with_capacity(256 + 400 * walk.nodes.len());
             out.push_str("{\"node_id\":");
-            out.push_str(&Value::from(graph.node(i).id.as_str()).to_string());
+            out.push_str(&to_json(graph.node(i).id.as_str()));
             out.push_str(",\"direction\":\"");
             out.push_str(dir.as_str());
             out.push_str("\",\"neighbors\":[");
@@ -340,13 +350,16 @@ async fn walk_endpoint(
                 .into_iter()
                 .map(|n| graph.node(n).id.as_str())
                 .collect();
-            let mut body = Map::new();
-            body.insert("node_id".into(), json!(graph.node(i).id));
-            body.insert("count".into(), json!(found.len()));
-            body.insert(field.into(), json!(found));
-            body.insert("depth".into(), json!(depth));
-            body.insert("edge_types".into(), json!(types));
-            Ok(Json(Value::Object(body)).into_response())
+            // Written as text: a walk can list thousands of ids.
+            let body = format!(
+                "{{\"node_id\":{},\"{field}\":{},\"count\":{},\"depth\":{},\"edge_types\":{}}}",
+                to_json(graph.node(i).id.as_str()),
+                to_json(&found),
+                found.len(),
+                to_json(&depth),
+                to_json(&types),
+            );
+            Ok(json_text(body))
         })
         .await
     })
@@ -541,6 +554,11 @@ pub async fn build(State(state): State<Arc<AppState>>, call: Call) -> Response {
         .into_response())
     })
     .await
+}
+
+/// JSON text of plain data (strings, numbers, lists of them: serialising cannot fail).
+fn to_json<T: serde::Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
 }
 
 #[cfg(test)]
