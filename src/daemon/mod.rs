@@ -434,6 +434,14 @@ impl ProjectHandle {
             r.idle.clear();
             r.base = None;
         }
+        // A query still running keeps a read transaction open, which would make the closing
+        // checkpoint fail: give it the budget to finish.
+        if !self.wait_readers_released(budget) {
+            log::warn!(
+                "closing {} while a query is still running",
+                self.root.display()
+            );
+        }
         let thread = self.writer.lock().unwrap_or_else(|p| p.into_inner()).take();
         if let Some(t) = thread {
             let _ = t.join();
