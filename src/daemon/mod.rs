@@ -361,7 +361,10 @@ impl ProjectHandle {
                     g.edges().len(),
                     started.elapsed().as_millis()
                 );
+                // The previous snapshot goes when its last reader is done; the rows read to
+                // build this one are freed now: give that memory back.
                 self.graph.send_replace(Some(Arc::new(g)));
+                crate::release_memory();
             }
             Err(e) => {
                 log::error!("cannot load the graph: {e}");
