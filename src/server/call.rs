@@ -315,3 +315,34 @@ pub fn json_text(body: String) -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn json_headers() -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        h
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_without_a_declared_length_is_413() {
+        // No Content-Length header: the limit applies while the body is read.
+        let mut big = vec![b' '; BODY_LIMIT - 1];
+        big.extend_from_slice(b"{}");
+        let e = read_json(&json_headers(), Body::from(big))
+            .await
+            .unwrap_err();
+        assert_eq!(e.status, StatusCode::PAYLOAD_TOO_LARGE);
+        assert_eq!(e.detail, "Request body too large (limit 1048576 bytes)");
+        // Exactly at the limit is accepted.
+        let mut exact = vec![b' '; BODY_LIMIT - 2];
+        exact.extend_from_slice(b"{}");
+        let (_, body) = read_json(&json_headers(), Body::from(exact)).await.unwrap();
+        assert!(body.is_empty());
+    }
+}
