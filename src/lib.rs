@@ -6,6 +6,7 @@ pub mod daemon;
 pub mod export;
 pub mod graph;
 pub mod index;
+pub mod muql;
 pub mod process;
 pub mod project;
 pub mod registry;

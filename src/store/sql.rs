@@ -314,7 +314,7 @@ pub fn check_read_only(conn: &Connection, sql: &str) -> std::result::Result<(), 
 }
 
 /// `Query cancelled: exceeded the time limit of 10 s` (whole seconds) or `… of 50 ms`.
-fn timeout_message(limit: Duration) -> String {
+pub fn timeout_message(limit: Duration) -> String {
     let ms = limit.as_millis();
     if ms >= 1000 && ms.is_multiple_of(1000) {
         format!(

@@ -1,0 +1,1 @@
+//! (filled in by the MUQL work of issue 6)
