@@ -1,7 +1,7 @@
 //! `ANALYZE` (`muql.md` §11): complexity, hotspots, coupling, cohesion, import cycles, unused
 //! definitions and grouped impact, computed on the graph snapshot.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde_json::{json, Value as Json};
 
@@ -391,31 +391,32 @@ pub fn is_test_path(path: &str) -> bool {
 
 /// Whether a function overrides a method of a (transitive) base class of its class: some class
 /// reached from its containing class over `inherits` edges contains a function of the same name.
+/// The bases are gathered in a set, so the cost is that of the hierarchy, not of the graph.
 fn is_override(graph: &Graph, i: u32) -> bool {
     let name = &graph.node(i).name;
     let contains = EdgeFilter::of(&[EdgeType::Contains]);
-    let ok = || Ok::<(), ()>(());
-    graph
+    let inherits = EdgeFilter::of(&[EdgeType::Inherits]);
+    let mut seen: HashSet<u32> = graph
         .in_edges(i, contains)
-        .filter(|&(c, _)| graph.node(c).node_type == NodeType::Class)
-        .any(|(class, _)| {
-            graph
-                .levels(
-                    class,
-                    Direction::Outgoing,
-                    EdgeFilter::of(&[EdgeType::Inherits]),
-                    u32::MAX,
-                    ok,
-                )
-                .unwrap_or_default()
-                .iter()
-                .any(|base| {
-                    graph.out_edges(base.node, contains).any(|(m, _)| {
-                        let m = graph.node(m);
-                        m.node_type == NodeType::Function && &m.name == name
-                    })
-                })
+        .map(|(c, _)| c)
+        .filter(|&c| graph.node(c).node_type == NodeType::Class)
+        .collect();
+    let mut todo: Vec<u32> = seen.iter().copied().collect();
+    let mut bases: Vec<u32> = Vec::new();
+    while let Some(c) = todo.pop() {
+        for (b, _) in graph.out_edges(c, inherits) {
+            if seen.insert(b) {
+                bases.push(b);
+                todo.push(b);
+            }
+        }
+    }
+    bases.into_iter().any(|b| {
+        graph.out_edges(b, contains).any(|(m, _)| {
+            let m = graph.node(m);
+            m.node_type == NodeType::Function && &m.name == name
         })
+    })
 }
 
 /// Whether a name has the form `__x__`.

@@ -1113,3 +1113,78 @@ fn traversals_stop_at_the_time_limit() {
         assert_eq!(analyze(env, shop(), &a), Err(expected.clone()));
     });
 }
+
+/// UNUSED exclusions on a small graph: transitive overrides, constructors, `__x__` names,
+/// `main`/`Main`, decorated nodes and test files.
+#[test]
+fn unused_exclusions() {
+    use crate::index::model::NodeType::*;
+    let node = |id: &str, t, name: &str, file: &str, props: &str| NodeRow {
+        id: id.to_string(),
+        node_type: t,
+        name: name.to_string(),
+        qualified_name: None,
+        file_path: Some(file.to_string()),
+        line_start: Some(1),
+        line_end: Some(2),
+        properties: props.to_string(),
+        complexity: 1,
+    };
+    let edge = |s: &str, t: EdgeType, d: &str| EdgeRow {
+        id: EdgeRow::make_id(s, t, d),
+        source_id: s.to_string(),
+        target_id: d.to_string(),
+        edge_type: t,
+        properties: "{}".to_string(),
+    };
+    let nodes = vec![
+        node("mod:a.py", Module, "a", "a.py", "{}"),
+        node("cls:a.py:A", Class, "A", "a.py", "{}"),
+        node("cls:a.py:B", Class, "B", "a.py", "{}"),
+        node("cls:a.py:C", Class, "C", "a.py", "{}"),
+        node("fn:a.py:A.run", Function, "run", "a.py", "{}"),
+        node("fn:a.py:C.run", Function, "run", "a.py", "{}"),
+        node("fn:a.py:C.other", Function, "other", "a.py", "{}"),
+        node(
+            "fn:a.py:C.C",
+            Function,
+            "C",
+            "a.py",
+            r#"{"is_constructor":true}"#,
+        ),
+        node("fn:a.py:main", Function, "main", "a.py", "{}"),
+        node("fn:a.py:Main", Function, "Main", "a.py", "{}"),
+        node("fn:a.py:used", Function, "used", "a.py", "{}"),
+        node(
+            "fn:a.py:route",
+            Function,
+            "route",
+            "a.py",
+            r#"{"decorators":["app.get"]}"#,
+        ),
+        node("fn:a.py:__call__", Function, "__call__", "a.py", "{}"),
+        node(
+            "fn:tests/x.py:helper",
+            Function,
+            "helper",
+            "tests/x.py",
+            "{}",
+        ),
+    ];
+    let edges = vec![
+        edge("mod:a.py", EdgeType::Contains, "cls:a.py:A"),
+        edge("cls:a.py:A", EdgeType::Contains, "fn:a.py:A.run"),
+        edge("cls:a.py:C", EdgeType::Contains, "fn:a.py:C.run"),
+        edge("cls:a.py:C", EdgeType::Contains, "fn:a.py:C.other"),
+        edge("cls:a.py:C", EdgeType::Contains, "fn:a.py:C.C"),
+        edge("cls:a.py:B", EdgeType::Inherits, "cls:a.py:A"),
+        edge("cls:a.py:C", EdgeType::Inherits, "cls:a.py:B"),
+        edge("fn:a.py:main", EdgeType::Calls, "fn:a.py:used"),
+    ];
+    let g = Graph::build(Path::new("/p"), nodes, edges);
+    let out = with_env(|env| analyze(env, &g, &analyze_q(Analysis::Unused, None, None))).unwrap();
+    assert_eq!(
+        first_column(&out),
+        ["cls:a.py:C", "fn:a.py:A.run", "fn:a.py:C.other"]
+    );
+}
