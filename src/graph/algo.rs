@@ -2,11 +2,16 @@
 //! walks (impact, ancestors, deps), cycles, shortest path. Pure functions of the snapshot; every
 //! ordering rule of the spec is an index order, because node indexes are id ranks.
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 
-use petgraph::visit::EdgeFiltered;
+use petgraph::visit::{EdgeFiltered, EdgeRef};
 
 use super::{Direction, EdgeFilter, Graph};
+use crate::index::model::EdgeType;
+
+/// How many edges a traversal examines between two calls of its `tick` callback (which lets
+/// the caller stop it, e.g. at a time limit).
+const TICK_EVERY: usize = 4096;
 
 /// The direct neighbours of a node (§4.4).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,6 +30,16 @@ pub struct Cycles {
     pub cycles: Vec<Vec<u32>>,
     /// Nodes with an edge to themselves, in id order.
     pub self_loops: Vec<u32>,
+}
+
+/// A node reached by [`Graph::levels`]: its breadth-first depth (1 for the start's
+/// neighbours) and the type of an edge that reached it from the previous level (the
+/// alphabetically first type when several did).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reached {
+    pub node: u32,
+    pub depth: u32,
+    pub via: EdgeType,
 }
 
 /// One step of a path: the node reached and the edge that reached it (none for the start).
@@ -126,10 +141,19 @@ impl Graph {
 
     /// Cycles of the subgraph made of the chosen edge types (§4.11).
     pub fn cycles(&self, filter: EdgeFilter) -> Cycles {
+        self.cycles_among(filter, &|_| true)
+    }
+
+    /// Cycles of the subgraph made of the chosen edge types between the nodes `keep` accepts
+    /// (an edge takes part only when both its ends are kept). Same orderings as
+    /// [`Graph::cycles`], which is this with every node kept.
+    pub fn cycles_among(&self, filter: EdgeFilter, keep: &dyn Fn(u32) -> bool) -> Cycles {
         let sub = EdgeFiltered::from_fn(
             &self.g,
             |e: petgraph::graph::EdgeReference<'_, super::EdgeWeight>| {
                 filter.contains(e.weight().ty)
+                    && keep(e.source().index() as u32)
+                    && keep(e.target().index() as u32)
             },
         );
         // Kosaraju's algorithm in petgraph is iterative: a deep chain cannot exhaust the stack.
@@ -147,7 +171,7 @@ impl Graph {
         }
         cycles.sort_unstable_by_key(|c| c[0]);
         let self_loops = (0..self.nodes.len() as u32)
-            .filter(|&i| self.out_edges(i, filter).any(|(t, _)| t == i))
+            .filter(|&i| keep(i) && self.out_edges(i, filter).any(|(t, _)| t == i))
             .collect();
         Cycles { cycles, self_loops }
     }
@@ -259,5 +283,139 @@ impl Graph {
             }
         }
         None
+    }
+
+    /// Breadth-first walk from `start` (excluded) over at most `max_depth` levels, level by
+    /// level with **each level in id order** (`muql.md` §7): a node is listed once, at its
+    /// smallest depth, with the alphabetically first type of the edges that reached it from
+    /// the previous level. `Both` follows edges either way. `tick` is called before each level
+    /// and every few thousand edges; its error stops the walk and is returned.
+    pub fn levels<E>(
+        &self,
+        start: u32,
+        direction: Direction,
+        filter: EdgeFilter,
+        max_depth: u32,
+        mut tick: impl FnMut() -> Result<(), E>,
+    ) -> Result<Vec<Reached>, E> {
+        let mut seen = vec![false; self.nodes.len()];
+        seen[start as usize] = true;
+        let mut out = Vec::new();
+        let mut frontier = vec![start];
+        let mut depth = 0u32;
+        let mut examined = 0usize;
+        while !frontier.is_empty() && depth < max_depth {
+            tick()?;
+            depth += 1;
+            // Nodes first reached on this level → the best edge type reaching them.
+            let mut level: HashMap<u32, EdgeType> = HashMap::new();
+            for &n in &frontier {
+                let mut steps: Vec<(u32, u32)> = Vec::new();
+                if matches!(direction, Direction::Outgoing | Direction::Both) {
+                    steps.extend(self.out_edges(n, filter));
+                }
+                if matches!(direction, Direction::Incoming | Direction::Both) {
+                    steps.extend(self.in_edges(n, filter));
+                }
+                for (m, e) in steps {
+                    examined += 1;
+                    if examined.is_multiple_of(TICK_EVERY) {
+                        tick()?;
+                    }
+                    let ty = self.edges[e as usize].edge_type;
+                    if !seen[m as usize] {
+                        seen[m as usize] = true;
+                        level.insert(m, ty);
+                    } else if let Some(best) = level.get_mut(&m) {
+                        if ty.as_str() < best.as_str() {
+                            *best = ty;
+                        }
+                    }
+                }
+            }
+            let mut next: Vec<u32> = level.keys().copied().collect();
+            next.sort_unstable();
+            out.extend(next.iter().map(|&m| Reached {
+                node: m,
+                depth,
+                via: level[&m],
+            }));
+            frontier = next;
+        }
+        Ok(out)
+    }
+
+    /// A shortest path from `from` to `to` over outgoing edges of the chosen types, at most
+    /// `max_depth` edges (`muql.md` §10): breadth-first with each frontier in id order and each
+    /// node's successors in id order (for two edges to one successor, the alphabetically first
+    /// type); the first predecessor found for a node is kept. `Ok(None)` when there is none;
+    /// `tick` as in [`Graph::levels`].
+    pub fn shortest_path_levels<E>(
+        &self,
+        from: u32,
+        to: u32,
+        filter: EdgeFilter,
+        max_depth: u32,
+        mut tick: impl FnMut() -> Result<(), E>,
+    ) -> Result<Option<Vec<PathStep>>, E> {
+        if from == to {
+            return Ok(Some(vec![PathStep {
+                node: from,
+                edge: None,
+            }]));
+        }
+        let mut parent: Vec<Option<(u32, u32)>> = vec![None; self.nodes.len()];
+        let mut seen = vec![false; self.nodes.len()];
+        seen[from as usize] = true;
+        let mut frontier = vec![from];
+        let mut depth = 0u32;
+        let mut examined = 0usize;
+        while !frontier.is_empty() && depth < max_depth {
+            tick()?;
+            depth += 1;
+            let mut next = Vec::new();
+            for &n in &frontier {
+                for (m, e) in self.out_edges(n, filter) {
+                    examined += 1;
+                    if examined.is_multiple_of(TICK_EVERY) {
+                        tick()?;
+                    }
+                    if seen[m as usize] {
+                        continue;
+                    }
+                    seen[m as usize] = true;
+                    parent[m as usize] = Some((n, e));
+                    if m == to {
+                        return Ok(Some(self.unwind(from, to, &parent)));
+                    }
+                    next.push(m);
+                }
+            }
+            next.sort_unstable();
+            frontier = next;
+        }
+        Ok(None)
+    }
+
+    /// The path from `from` to `to` through the recorded predecessors.
+    fn unwind(&self, from: u32, to: u32, parent: &[Option<(u32, u32)>]) -> Vec<PathStep> {
+        let mut path = Vec::new();
+        let mut cur = to;
+        while cur != from {
+            let Some((p, e)) = parent[cur as usize] else {
+                break;
+            };
+            path.push(PathStep {
+                node: cur,
+                edge: Some(e),
+            });
+            cur = p;
+        }
+        path.push(PathStep {
+            node: from,
+            edge: None,
+        });
+        path.reverse();
+        path
     }
 }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
 
-pub use algo::{Cycles, PathStep, Walk};
+pub use algo::{Cycles, PathStep, Reached, Walk};
 pub use resolve::{normalise_id, normalise_path};
 
 use crate::index::model::{EdgeRow, EdgeType, NodeRow, NodeType};

@@ -56,88 +56,100 @@ pub fn normalise_id(id: &str, root: &Path) -> String {
 }
 
 impl Graph {
-    /// The node a reference names, or `None` (→ `404 Node not found: <ref>`).
+    /// The node a reference names, or `None` (→ `404 Node not found: <ref>`): the best of
+    /// [`Graph::resolve_candidates`], so both always agree.
     pub fn resolve(&self, reference: &str) -> Option<u32> {
+        self.resolve_candidates(reference).first().copied()
+    }
+
+    /// Every candidate of the first step that finds any, best first (type rank, then the
+    /// shortest id, then the smallest id); empty when no step finds a node. MUQL names the
+    /// runners-up in its ambiguity warning (`muql.md` §6).
+    pub fn resolve_candidates(&self, reference: &str) -> Vec<u32> {
         let r = reference.trim();
         if r.is_empty() {
-            return None;
+            return Vec::new();
         }
         for prefix in ["mod:", "cls:", "fn:", "ext:"] {
             if let Some(rest) = r.strip_prefix(prefix) {
                 return self.resolve_prefixed(prefix, rest, r);
             }
         }
-        let best = |c: Vec<u32>| self.best(c);
         // 2. exact name
         if let Some(ids) = self.by_name.get(r) {
-            if let Some(i) = best(ids.clone()) {
-                return Some(i);
+            if !ids.is_empty() {
+                return self.ranked(ids.clone());
             }
         }
         // 3. case-insensitive name
         let lower = r.to_lowercase();
-        if let Some(i) = best(self.matching(|n| n.name.to_lowercase() == lower)) {
-            return Some(i);
+        let found = self.matching(|n| n.name.to_lowercase() == lower);
+        if !found.is_empty() {
+            return self.ranked(found);
         }
         // 4. qualified-name suffix
         let dot = format!(".{r}");
         let colon = format!(":{r}");
-        if let Some(i) = best(self.matching(|n| {
+        let found = self.matching(|n| {
             n.qualified_name
                 .as_deref()
                 .is_some_and(|q| q == r || q.ends_with(&dot) || q.ends_with(&colon))
-        })) {
-            return Some(i);
+        });
+        if !found.is_empty() {
+            return self.ranked(found);
         }
         // 5. path rules
         if is_path_like(r) {
-            if let Some(i) = self.resolve_path(&normalise_path(r, &self.root)) {
-                return Some(i);
+            let found = self.path_matches(&normalise_path(r, &self.root));
+            if !found.is_empty() {
+                return self.ranked(found);
             }
         }
-        // 6. substring
+        // 6. substring: case-sensitive first, then case-insensitive
         if r.chars().count() >= 3 {
-            if let Some(i) = best(self.matching(|n| n.name.contains(r))) {
-                return Some(i);
+            let found = self.matching(|n| n.name.contains(r));
+            if !found.is_empty() {
+                return self.ranked(found);
             }
-            return best(self.matching(|n| n.name.to_lowercase().contains(&lower)));
+            return self.ranked(self.matching(|n| n.name.to_lowercase().contains(&lower)));
         }
-        None
+        Vec::new()
     }
 
     /// Step 1: a prefixed id never reaches the name steps.
-    fn resolve_prefixed(&self, prefix: &str, rest: &str, whole: &str) -> Option<u32> {
+    fn resolve_prefixed(&self, prefix: &str, rest: &str, whole: &str) -> Vec<u32> {
         if let Some(i) = self.find(whole) {
-            return Some(i);
+            return vec![i];
         }
         match prefix {
             "mod:" => {
                 let p = normalise_path(rest, &self.root);
-                self.find(&format!("mod:{p}"))
-                    .or_else(|| self.resolve_path(&p))
+                match self.find(&format!("mod:{p}")) {
+                    Some(i) => vec![i],
+                    None => self.ranked(self.path_matches(&p)),
+                }
             }
             "cls:" | "fn:" => {
-                let (p, tail) = rest.split_once(':')?;
+                let Some((p, tail)) = rest.split_once(':') else {
+                    return Vec::new();
+                };
                 let p = normalise_path(p, &self.root);
                 if let Some(i) = self.find(&format!("{prefix}{p}:{tail}")) {
-                    return Some(i);
+                    return vec![i];
                 }
                 let modules = self.path_matches(&p);
                 let [m] = modules.as_slice() else {
-                    return None;
+                    return Vec::new();
                 };
-                let fp = self.node(*m).file_path.as_deref()?;
-                self.find(&format!("{prefix}{fp}:{tail}"))
+                self.node(*m)
+                    .file_path
+                    .as_deref()
+                    .and_then(|fp| self.find(&format!("{prefix}{fp}:{tail}")))
+                    .into_iter()
+                    .collect()
             }
-            _ => None,
+            _ => Vec::new(),
         }
-    }
-
-    /// Step 5 over module nodes: exact `file_path`, then a suffix on a path boundary, then a
-    /// module with id `mod:<p>`.
-    fn resolve_path(&self, p: &str) -> Option<u32> {
-        let found = self.path_matches(p);
-        self.best(found)
     }
 
     /// The modules matched by the first sub-step of step 5 that matches any.
@@ -172,15 +184,16 @@ impl Graph {
             .collect()
     }
 
-    /// The winner among several matches: type rank, then the shortest id, then the smallest.
-    fn best(&self, candidates: Vec<u32>) -> Option<u32> {
-        candidates.into_iter().min_by(|&a, &b| {
+    /// Several matches ordered best first: type rank, then the shortest id, then the smallest.
+    fn ranked(&self, mut candidates: Vec<u32>) -> Vec<u32> {
+        candidates.sort_by(|&a, &b| {
             let (x, y) = (self.node(a), self.node(b));
             (type_rank(x.node_type), x.id.chars().count(), &x.id).cmp(&(
                 type_rank(y.node_type),
                 y.id.chars().count(),
                 &y.id,
             ))
-        })
+        });
+        candidates
     }
 }

@@ -380,3 +380,191 @@ fn node_json_is_the_spec_object() {
     let g = Graph::build(Path::new("/p"), vec![n], vec![]);
     assert_eq!(g.node(0).properties, "{}");
 }
+
+#[test]
+fn resolve_candidates_best_first_and_resolve_agrees() {
+    let g = sample();
+    assert_eq!(
+        ids(&g, &g.resolve_candidates("login")),
+        vec![
+            "fn:src/app/api.py:login",
+            "fn:src/app/auth.py:AuthService.login"
+        ]
+    );
+    // a prefixed id that exists is the only candidate
+    assert_eq!(
+        ids(
+            &g,
+            &g.resolve_candidates("fn:src/app/auth.py:AuthService.login")
+        ),
+        vec!["fn:src/app/auth.py:AuthService.login"]
+    );
+    // the winning step only: `auth` is a case-insensitive name, never a substring match
+    assert_eq!(
+        ids(&g, &g.resolve_candidates("AUTH")),
+        vec!["mod:src/app/auth.py"]
+    );
+    assert!(g.resolve_candidates("og").is_empty());
+    assert!(g.resolve_candidates("  ").is_empty());
+    for r in [
+        "login",
+        "AUTH",
+        "Serv",
+        "quest",
+        "a.py",
+        "mod:app/auth.py",
+        "fn:login",
+        "og",
+        "AuthService.login",
+        "src/app/api.py",
+    ] {
+        assert_eq!(
+            g.resolve(r),
+            g.resolve_candidates(r).first().copied(),
+            "{r}"
+        );
+    }
+}
+
+/// s → m (calls, imports), s → z (imports), m → y (uses), z → c (calls), c → w (imports),
+/// y → w (calls), y → s (imports).
+fn layered() -> Graph {
+    use EdgeType::*;
+    use NodeType::*;
+    let m = |id: &str| node(id, Module, id, None, Some(id));
+    let nodes = ["s", "m", "z", "c", "y", "w"]
+        .iter()
+        .map(|i| m(i))
+        .collect();
+    let edges = vec![
+        edge("s", Imports, "z"),
+        edge("s", Imports, "m"),
+        edge("s", Calls, "m"),
+        edge("m", Uses, "y"),
+        edge("z", Calls, "c"),
+        edge("c", Imports, "w"),
+        edge("y", Calls, "w"),
+        edge("y", Imports, "s"),
+    ];
+    Graph::build(Path::new("/p"), nodes, edges)
+}
+
+fn reached(g: &Graph, r: &[Reached]) -> Vec<(String, u32, &'static str)> {
+    r.iter()
+        .map(|x| (g.node(x.node).id.clone(), x.depth, x.via.as_str()))
+        .collect()
+}
+
+#[test]
+fn levels_sorted_by_id_with_the_first_edge_type() {
+    let g = layered();
+    let s = g.find("s").unwrap();
+    let ok = || Ok::<(), ()>(());
+    let all = g
+        .levels(s, Direction::Outgoing, EdgeFilter::ALL, 20, ok)
+        .unwrap();
+    let own = |v: &[(&str, u32, &'static str)]| -> Vec<(String, u32, &'static str)> {
+        v.iter().map(|(a, d, t)| (a.to_string(), *d, *t)).collect()
+    };
+    assert_eq!(
+        reached(&g, &all),
+        own(&[
+            ("m", 1, "calls"),
+            ("z", 1, "imports"),
+            ("c", 2, "calls"),
+            ("y", 2, "uses"),
+            ("w", 3, "calls"),
+        ])
+    );
+    // the unsorted walk of /impact lists level 2 in discovery order; the sets agree
+    assert_eq!(
+        ids(&g, &g.walk(s, Direction::Outgoing, EdgeFilter::ALL, None)),
+        vec!["m", "z", "y", "c", "w"]
+    );
+    let two = g
+        .levels(s, Direction::Outgoing, EdgeFilter::ALL, 2, ok)
+        .unwrap();
+    assert_eq!(two.len(), 4);
+    let w = g.find("w").unwrap();
+    let back = g
+        .levels(w, Direction::Incoming, EdgeFilter::ALL, 1, ok)
+        .unwrap();
+    assert_eq!(
+        reached(&g, &back),
+        own(&[("c", 1, "imports"), ("y", 1, "calls")])
+    );
+    let only_calls = g
+        .levels(
+            s,
+            Direction::Outgoing,
+            EdgeFilter::of(&[EdgeType::Calls]),
+            20,
+            ok,
+        )
+        .unwrap();
+    assert_eq!(reached(&g, &only_calls), own(&[("m", 1, "calls")]));
+    // the tick's error stops the walk
+    assert_eq!(
+        g.levels(s, Direction::Outgoing, EdgeFilter::ALL, 20, || Err("stop")),
+        Err("stop")
+    );
+}
+
+#[test]
+fn shortest_path_levels_frontier_in_id_order() {
+    let g = layered();
+    let (s, w) = (g.find("s").unwrap(), g.find("w").unwrap());
+    let ok = || Ok::<(), ()>(());
+    let p = g
+        .shortest_path_levels(s, w, EdgeFilter::ALL, 10, ok)
+        .unwrap()
+        .unwrap();
+    let steps: Vec<String> = p.iter().map(|x| g.node(x.node).id.clone()).collect();
+    // level 2 is [c, y] in id order, so w is first reached from c
+    assert_eq!(steps, vec!["s", "z", "c", "w"]);
+    assert_eq!(p[0].edge, None);
+    let e: Vec<&str> = p[1..]
+        .iter()
+        .map(|x| g.edge(x.edge.unwrap()).id.as_str())
+        .collect();
+    assert_eq!(
+        e,
+        vec!["edge:s:imports:z", "edge:z:calls:c", "edge:c:imports:w"]
+    );
+    // two edges s → m: the alphabetically first type is the one kept
+    let m = g.find("m").unwrap();
+    let p = g
+        .shortest_path_levels(s, m, EdgeFilter::ALL, 10, ok)
+        .unwrap()
+        .unwrap();
+    assert_eq!(g.edge(p[1].edge.unwrap()).id, "edge:s:calls:m");
+    assert_eq!(
+        g.shortest_path_levels(s, w, EdgeFilter::ALL, 2, ok),
+        Ok(None)
+    );
+    assert_eq!(
+        g.shortest_path_levels(s, s, EdgeFilter::ALL, 1, ok),
+        Ok(Some(vec![PathStep {
+            node: s,
+            edge: None
+        }]))
+    );
+    assert_eq!(
+        g.shortest_path_levels(s, w, EdgeFilter::ALL, 10, || Err(1)),
+        Err(1)
+    );
+}
+
+#[test]
+fn cycles_among_kept_nodes_only() {
+    let g = cyclic();
+    let f = EdgeFilter::from_names(&["imports"]);
+    let c = g.find("c").unwrap();
+    let s = g.find("s").unwrap();
+    let without_c = g.cycles_among(f, &|i| i != c);
+    let cycles: Vec<Vec<String>> = without_c.cycles.iter().map(|v| ids(&g, v)).collect();
+    assert_eq!(cycles, vec![vec!["d", "e"]]);
+    assert_eq!(ids(&g, &without_c.self_loops), vec!["s"]);
+    assert!(g.cycles_among(f, &|i| i != s).self_loops.is_empty());
+    assert_eq!(g.cycles_among(f, &|_| true), g.cycles(f));
+}
