@@ -1,1 +1,0 @@
-//! (filled in by the MUQL work of issue 6)
