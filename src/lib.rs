@@ -12,6 +12,8 @@ pub mod project;
 pub mod registry;
 pub mod server;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod test_support;
 pub mod watch;
 
 /// Give freed heap memory back to the system (glibc keeps it otherwise): the peak of a full

@@ -1,58 +1,13 @@
 use std::path::Path;
-use std::sync::OnceLock;
 
 use super::*;
 use crate::graph::node_json;
 use crate::index::model::{EdgeRow, NodeRow};
 
-/// Copy a directory tree.
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The rows of the shop fixture (`muql.md` §17), indexed from a temporary copy.
-fn shop_rows() -> &'static (Vec<NodeRow>, Vec<EdgeRow>) {
-    static ROWS: OnceLock<(Vec<NodeRow>, Vec<EdgeRow>)> = OnceLock::new();
-    ROWS.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop");
-        copy_dir(&fixture, dir.path());
-        let root = dir.path().canonicalize().unwrap();
-        let project = crate::project::Project { root: root.clone() };
-        project.ensure_mu_dir().unwrap();
-        let store = crate::store::Store::open(
-            &project.mubase_path(),
-            &crate::store::StoreOptions::default(),
-            &root,
-        )
-        .unwrap();
-        let mut engine = crate::index::Engine::open(&root, &project.cache_dir(), store, 2).unwrap();
-        engine.reconcile(false, &|_| {}).unwrap();
-        let rows = (
-            engine.store().all_nodes().unwrap(),
-            engine.store().all_edges().unwrap(),
-        );
-        drop(engine);
-        rows
-    })
-}
-
 /// The shop graph, rooted where the spec's examples put it.
 fn shop() -> &'static Graph {
-    static G: OnceLock<Graph> = OnceLock::new();
-    G.get_or_init(|| {
-        let (nodes, edges) = shop_rows().clone();
-        Graph::build(Path::new("/home/ada/shop"), nodes, edges)
-    })
+    static G: std::sync::OnceLock<std::sync::Arc<Graph>> = std::sync::OnceLock::new();
+    G.get_or_init(crate::test_support::shop_graph)
 }
 
 /// Verbatim from `context-export-contracts.md`.

@@ -533,5 +533,4 @@ pub fn path(env: &Env, graph: &Graph, p: &ast::PathQuery) -> Result<Output, Quer
 }
 
 #[cfg(test)]
-#[path = "forms_tests.rs"]
 mod tests;

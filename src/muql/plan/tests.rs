@@ -1,7 +1,5 @@
 //! The SQL side of MUQL on the indexed shop fixture (`muql.md` §17), ASTs built by hand.
 
-use std::path::Path;
-use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use duckdb::Connection;
@@ -12,54 +10,9 @@ use crate::muql::ast::{OrderKey, Pos, Predicate, SelectItem, Spanned};
 use crate::muql::schema::{show_columns, show_tables};
 use crate::store::sql::prepare_query_connection;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// The shop fixture indexed once into a temporary copy; the engine keeps its store open.
-struct Shop {
-    _dir: tempfile::TempDir,
-    engine: Mutex<crate::index::Engine>,
-}
-
-fn shop() -> &'static Shop {
-    static SHOP: OnceLock<Shop> = OnceLock::new();
-    SHOP.get_or_init(|| {
-        let dir = tempfile::tempdir().unwrap();
-        let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/shop");
-        copy_dir(&fixture, dir.path());
-        let root = dir.path().canonicalize().unwrap();
-        let project = crate::project::Project { root: root.clone() };
-        project.ensure_mu_dir().unwrap();
-        let store = crate::store::Store::open(
-            &project.mubase_path(),
-            &crate::store::StoreOptions::default(),
-            &root,
-        )
-        .unwrap();
-        let mut engine = crate::index::Engine::open(&root, &project.cache_dir(), store, 2).unwrap();
-        engine.reconcile(false, &|_| {}).unwrap();
-        Shop {
-            _dir: dir,
-            engine: Mutex::new(engine),
-        }
-    })
-}
-
 /// A prepared query connection to the shop database.
 fn conn() -> Connection {
-    let c = shop().engine.lock().unwrap().store().reader().unwrap();
-    prepare_query_connection(&c).unwrap();
-    c
+    crate::test_support::shop_conn()
 }
 
 fn run_with(select: &Select, limits: &SqlLimits) -> Result<Output, QueryError> {
