@@ -62,6 +62,8 @@ pub fn first_word(text: &str) -> Option<String> {
 }
 
 type R<T> = Result<T, SyntaxError>;
+/// An optional `DEPTH n` and an optional `VIA t, …`.
+type DepthVia = (Option<Spanned<i64>>, Option<Spanned<Vec<EdgeType>>>);
 
 const TABLES: [(&str, Table); 10] = [
     ("functions", Table::Functions),
@@ -847,7 +849,7 @@ impl Parser<'_> {
     }
 
     /// Depth and via in either order, each at most once.
-    fn depth_and_via(&mut self) -> R<(Option<Spanned<i64>>, Option<Spanned<Vec<EdgeType>>>)> {
+    fn depth_and_via(&mut self) -> R<DepthVia> {
         let mut depth = self.depth()?;
         let via = self.via()?;
         if depth.is_none() && via.is_some() {

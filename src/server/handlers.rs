@@ -449,6 +449,7 @@ pub async fn cycles(State(state): State<Arc<AppState>>, call: Call) -> Response 
 /// `POST /query` (§4.6): for now the read-only SQL passthrough; errors of the statement come
 /// back in `result.error` with HTTP 200.
 pub async fn query(State(state): State<Arc<AppState>>, call: Call) -> Response {
+    let started = std::time::Instant::now();
     let text = match call.field("muql", "a string", Value::as_str) {
         Ok(Some(t)) => t.to_string(),
         Ok(None) => return ApiError::unprocessable("Field 'muql' is required").into_response(),
@@ -462,22 +463,28 @@ pub async fn query(State(state): State<Arc<AppState>>, call: Call) -> Response {
         max_rows: crate::store::sql::SqlLimits::default().max_rows,
     };
     call.respond(&state, |project| async move {
-        let outcome = blocking(move || {
+        let runtime = tokio::runtime::Handle::current();
+        let result = blocking(move || {
+            // Only the graph forms ask for the snapshot; they wait for its first load here, on
+            // this blocking thread.
+            let graph = || {
+                runtime
+                    .block_on(project.graph())
+                    .ok_or_else(|| "The project is closing; send the query again".to_string())
+            };
             project
-                .with_reader(|c| crate::store::sql::run_read_only(c, &text, &limits))
+                .with_reader(|conn| {
+                    let env = crate::muql::Env {
+                        conn,
+                        limits: &limits,
+                        started,
+                    };
+                    crate::muql::run(&text, &env, &graph)
+                })
                 .map_err(|e| ApiError::from(&e))
         })
         .await?;
-        let mut result = Map::new();
-        result.insert("columns".into(), json!(outcome.columns));
-        result.insert("row_count".into(), json!(outcome.rows.len()));
-        result.insert("rows".into(), json!(outcome.rows));
-        result.insert("error".into(), json!(outcome.error));
-        result.insert("execution_time_ms".into(), json!(outcome.execution_time_ms));
-        if let Some(w) = outcome.warning {
-            result.insert("warning".into(), json!(w));
-        }
-        Ok(Json(json!({"result": result, "success": true, "error": null})).into_response())
+        Ok(Json(json!({"result": result.to_json(), "success": true, "error": null})).into_response())
     })
     .await
 }
