@@ -12,7 +12,7 @@ use std::time::Instant;
 use proptest::prelude::*;
 
 use super::*;
-use crate::test_support::{shop_graph, with_shop_conn};
+use crate::test_support::{shop_conn, shop_graph};
 
 /// Words, symbols and literals of MUQL and of its neighbours in SQL.
 const VOCABULARY: &[&str] = &[
@@ -142,10 +142,9 @@ proptest! {
     fn the_dispatcher_never_panics(text in any_text()) {
         let limits = SqlLimits::default();
         let graph = || -> Result<Arc<crate::graph::Graph>, String> { Ok(shop_graph()) };
-        let result = with_shop_conn(|conn| {
-            let env = Env { conn, limits: &limits, started: Instant::now() };
-            run(&text, &env, &graph)
-        });
+        let conn = shop_conn();
+        let env = Env { conn: &conn, limits: &limits, started: Instant::now() };
+        let result = run(&text, &env, &graph);
         if result.error.is_some() {
             prop_assert!(result.rows.is_empty() && result.columns.is_empty(), "{result:?}");
         } else {
