@@ -39,6 +39,7 @@ pub const SUBCOMMANDS: &[&str] = &[
     "list",
     "status",
     "index",
+    "query",
     "completions",
     "help",
 ];
@@ -70,6 +71,16 @@ pub enum Command {
                       .mu/mubase is the project root, otherwise PATH itself becomes one."
     )]
     Index(IndexArgs),
+    /// Run a MUQL query (or one read-only SQL SELECT) on the project's graph.
+    #[command(
+        long_about = "Run a MUQL query (or one read-only SQL SELECT) on the project's graph and \
+                      print the result as a table, as CSV (--csv) or as JSON (--json). The \
+                      project's running daemon answers when there is one; otherwise the mubase \
+                      is opened read-only. Examples: 'SHOW callers OF OrderService.place', \
+                      'fn c>10 sort c- 5', 'SELECT name, fan_in FROM classes ORDER BY fan_in \
+                      DESC LIMIT 10'. Exit 1 when the query has an error."
+    )]
+    Query(QueryArgs),
     /// Print a shell completion script.
     Completions(CompletionsArgs),
 }
@@ -151,6 +162,22 @@ pub struct StatusArgs {
     /// Project directory (or a file or directory inside it).
     #[arg(default_value = ".")]
     pub path: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The query: MUQL (SELECT, SHOW, FIND, PATH, ANALYZE, DESCRIBE or a terse form) or SQL.
+    pub muql: String,
+    /// Project directory (or a file or directory inside it).
+    #[arg(short = 'C', long = "path", default_value = ".")]
+    pub path: PathBuf,
+    /// Print the rows as CSV: a header line, then one line per row.
+    #[arg(long)]
+    pub csv: bool,
+    /// Time cap in seconds when no daemon runs and the mubase is read directly (a running
+    /// daemon applies its own --query-timeout).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
 }
 
 #[derive(Debug, Args)]

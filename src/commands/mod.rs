@@ -6,6 +6,7 @@ mod common;
 mod completions;
 mod index;
 mod list;
+mod query;
 mod serve;
 mod start;
 mod status;
@@ -207,6 +208,7 @@ pub fn main() -> i32 {
         Command::List => "list",
         Command::Status(_) => "status",
         Command::Index(_) => "index",
+        Command::Query(_) => "query",
         Command::Completions(_) => "completions",
     };
     // A bug must still end with the documented exit code for internal errors (4), after the
@@ -233,6 +235,7 @@ pub fn main() -> i32 {
         Command::List => list::run(&ctx),
         Command::Status(a) => status::run(&ctx, a),
         Command::Index(a) => index::run(&ctx, a).map(|()| exit::OK),
+        Command::Query(a) => query::run(&ctx, a),
         Command::Completions(a) => completions::run(&ctx, a).map(|()| exit::OK),
     }))
     .unwrap_or_else(|_| {

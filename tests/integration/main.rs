@@ -12,5 +12,6 @@ mod languages;
 mod lifecycle;
 mod property;
 mod python;
+mod query;
 mod store;
 mod support;
