@@ -35,6 +35,7 @@ Register-ArgumentCompleter -Native -CommandName 'mu-daemon' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the running daemons of this user')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report on this project''s daemon (exit 3 when none runs)')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build or refresh the project''s mubase (.mu/mubase)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Run a MUQL query (or one read-only SQL SELECT) on the project''s graph')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -141,6 +142,20 @@ Register-ArgumentCompleter -Native -CommandName 'mu-daemon' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'mu-daemon;query' {
+            [CompletionResult]::new('-C', '-C ', [CompletionResultType]::ParameterName, 'Project directory (or a file or directory inside it)')
+            [CompletionResult]::new('--path', '--path', [CompletionResultType]::ParameterName, 'Project directory (or a file or directory inside it)')
+            [CompletionResult]::new('--timeout', '--timeout', [CompletionResultType]::ParameterName, 'Time cap in seconds when no daemon runs and the mubase is read directly (a running daemon applies its own --query-timeout)')
+            [CompletionResult]::new('--csv', '--csv', [CompletionResultType]::ParameterName, 'Print the rows as CSV: a header line, then one line per row')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout instead of human-readable output')
+            [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('--verbose', '--verbose', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'mu-daemon;completions' {
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print exactly one JSON object on stdout instead of human-readable output')
             [CompletionResult]::new('-v', '-v', [CompletionResultType]::ParameterName, 'More log output (repeat for more)')
@@ -159,6 +174,7 @@ Register-ArgumentCompleter -Native -CommandName 'mu-daemon' -ScriptBlock {
             [CompletionResult]::new('list', 'list', [CompletionResultType]::ParameterValue, 'List the running daemons of this user')
             [CompletionResult]::new('status', 'status', [CompletionResultType]::ParameterValue, 'Report on this project''s daemon (exit 3 when none runs)')
             [CompletionResult]::new('index', 'index', [CompletionResultType]::ParameterValue, 'Build or refresh the project''s mubase (.mu/mubase)')
+            [CompletionResult]::new('query', 'query', [CompletionResultType]::ParameterValue, 'Run a MUQL query (or one read-only SQL SELECT) on the project''s graph')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell completion script')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -182,6 +198,9 @@ Register-ArgumentCompleter -Native -CommandName 'mu-daemon' -ScriptBlock {
             break
         }
         'mu-daemon;help;index' {
+            break
+        }
+        'mu-daemon;help;query' {
             break
         }
         'mu-daemon;help;completions' {

@@ -28,6 +28,9 @@ _mu__daemon() {
             mu__daemon,list)
                 cmd="mu__daemon__subcmd__list"
                 ;;
+            mu__daemon,query)
+                cmd="mu__daemon__subcmd__query"
+                ;;
             mu__daemon,run)
                 cmd="mu__daemon__subcmd__run"
                 ;;
@@ -55,6 +58,9 @@ _mu__daemon() {
             mu__daemon__subcmd__help,list)
                 cmd="mu__daemon__subcmd__help__subcmd__list"
                 ;;
+            mu__daemon__subcmd__help,query)
+                cmd="mu__daemon__subcmd__help__subcmd__query"
+                ;;
             mu__daemon__subcmd__help,run)
                 cmd="mu__daemon__subcmd__help__subcmd__run"
                 ;;
@@ -77,7 +83,7 @@ _mu__daemon() {
 
     case "${cmd}" in
         mu__daemon)
-            opts="-v -h -V --json --verbose --help --version start run serve stop list status index completions help"
+            opts="-v -h -V --json --verbose --help --version start run serve stop list status index query completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -105,7 +111,7 @@ _mu__daemon() {
             return 0
             ;;
         mu__subcmd__daemon__subcmd__help)
-            opts="start run serve stop list status index completions help"
+            opts="start run serve stop list status index query completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +167,20 @@ _mu__daemon() {
             return 0
             ;;
         mu__subcmd__daemon__subcmd__help__subcmd__list)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mu__subcmd__daemon__subcmd__help__subcmd__query)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -265,6 +285,32 @@ _mu__daemon() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        mu__subcmd__daemon__subcmd__query)
+            opts="-C -v -h -V --path --csv --timeout --json --verbose --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --path)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -C)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -32,6 +32,7 @@ set edit:completion:arg-completer[mu-daemon] = {|@words|
             cand list 'List the running daemons of this user'
             cand status 'Report on this project''s daemon (exit 3 when none runs)'
             cand index 'Build or refresh the project''s mubase (.mu/mubase)'
+            cand query 'Run a MUQL query (or one read-only SQL SELECT) on the project''s graph'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -130,6 +131,19 @@ set edit:completion:arg-completer[mu-daemon] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'mu-daemon;query'= {
+            cand -C 'Project directory (or a file or directory inside it)'
+            cand --path 'Project directory (or a file or directory inside it)'
+            cand --timeout 'Time cap in seconds when no daemon runs and the mubase is read directly (a running daemon applies its own --query-timeout)'
+            cand --csv 'Print the rows as CSV: a header line, then one line per row'
+            cand --json 'Print exactly one JSON object on stdout instead of human-readable output'
+            cand -v 'More log output (repeat for more)'
+            cand --verbose 'More log output (repeat for more)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'mu-daemon;completions'= {
             cand --json 'Print exactly one JSON object on stdout instead of human-readable output'
             cand -v 'More log output (repeat for more)'
@@ -147,6 +161,7 @@ set edit:completion:arg-completer[mu-daemon] = {|@words|
             cand list 'List the running daemons of this user'
             cand status 'Report on this project''s daemon (exit 3 when none runs)'
             cand index 'Build or refresh the project''s mubase (.mu/mubase)'
+            cand query 'Run a MUQL query (or one read-only SQL SELECT) on the project''s graph'
             cand completions 'Print a shell completion script'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -163,6 +178,8 @@ set edit:completion:arg-completer[mu-daemon] = {|@words|
         &'mu-daemon;help;status'= {
         }
         &'mu-daemon;help;index'= {
+        }
+        &'mu-daemon;help;query'= {
         }
         &'mu-daemon;help;completions'= {
         }

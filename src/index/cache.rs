@@ -12,7 +12,7 @@
 //! never all in memory.
 //!
 //! Safe to delete: missing facts mean re-parsing; missing or stale rows (their generation differs
-//! from `metadata.index_generation`, e.g. after a crash between commit and save) mean reading the
+//! from `mu_daemon_state.index_generation`, e.g. after a crash between commit and save) mean reading the
 //! stored rows from the database instead. Anything unexpected in the file makes it count as
 //! absent.
 

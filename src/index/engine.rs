@@ -31,11 +31,9 @@ use super::rows::{self, ChangeSummary, StoredRows};
 use super::scan::{self, Candidate, SkipReason, Skipped};
 use super::{content_hash, IndexError, IndexSummary, Mode, Phase, Progress};
 use crate::store::schema::INDEX_FORMAT;
-use crate::store::{Delta, FileHashRow, IndexStats, Store, StoreError, GENERATION_KEY};
-
-/// Metadata key holding the digest of the resolution config files the stored graph was
-/// resolved with; a different digest makes an otherwise unchanged tree re-resolve.
-pub const CONFIG_HASH_KEY: &str = "resolve_config_hash";
+use crate::store::{
+    Delta, FileHashRow, IndexStats, Store, StoreError, CONFIG_HASH_KEY, GENERATION_KEY,
+};
 
 /// Line count and parse figures of a file: known from its facts or from the cache header.
 #[derive(Debug, Clone, Copy)]
@@ -120,7 +118,7 @@ pub struct Engine {
     baseline: Option<Baseline>,
     /// `metadata.index_format` is this build's: incremental updates are possible.
     format_ok: bool,
-    /// `metadata.index_generation` and `resolve_config_hash` as stored.
+    /// `mu_daemon_state.index_generation` and `resolve_config_hash` as stored.
     generation: Option<String>,
     config_hash: Option<String>,
     /// Digests of the stored rows (valid when their generation is `generation`).

@@ -2,7 +2,7 @@
 //!
 //! [`StoredRows`] holds, for every node and edge in the database, its id, a 64-bit digest of its
 //! other columns and the file that owns it (`mubase.md` §9.1). It is valid for one database
-//! generation (`metadata.index_generation`). Diffing it against a freshly resolved graph is a
+//! generation (`mu_daemon_state.index_generation`). Diffing it against a freshly resolved graph is a
 //! merge join over ids (both sides are sorted by id), which yields exactly the rows to delete and
 //! insert and the [`ChangeSummary`] of the batch.
 
@@ -76,7 +76,7 @@ impl RowSet {
 /// Digests and owners of every stored row, for one database generation.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct StoredRows {
-    /// `metadata.index_generation` of the write these rows describe.
+    /// `mu_daemon_state.index_generation` of the write these rows describe.
     pub generation: String,
     pub nodes: RowSet,
     pub edges: RowSet,

@@ -10,7 +10,7 @@ pub mod sql;
 mod write;
 
 pub use read::{all_edges, all_nodes, Direction, GraphCounts, Neighbor};
-pub use write::{new_generation, Delta, FileHashRow, IndexStats, GENERATION_KEY};
+pub use write::{new_generation, Delta, FileHashRow, IndexStats, CONFIG_HASH_KEY, GENERATION_KEY};
 
 use std::path::{Path, PathBuf};
 
@@ -209,7 +209,9 @@ impl Store {
             let newer = stored.is_some_and(|v| v > schema::SCHEMA_VERSION);
             // Our own file at this schema version has every table and index already: the DDL
             // (a few dozen idempotent statements) is skipped, which keeps a daemon's start fast.
-            current = native && stored == Some(schema::SCHEMA_VERSION);
+            current = native
+                && stored == Some(schema::SCHEMA_VERSION)
+                && self.has_table("mu_daemon_state")?;
             if native && newer {
                 self.origin = Origin::Native;
                 self.read_only = true;
@@ -235,6 +237,8 @@ impl Store {
                     .ctx("clearing file_hashes")?;
             }
             c.execute_batch(schema::INDEX_DDL).ctx("creating indexes")?;
+            c.execute_batch(schema::STATE_MIGRATION)
+                .ctx("moving state keys out of metadata")?;
         }
         if created {
             self.set_meta("created_at", &now_iso())?;
@@ -365,9 +369,17 @@ impl Store {
         self.read_only
     }
 
+    /// A `metadata` value, or for the daemon's own keys ([`schema::STATE_KEYS`]) a
+    /// `mu_daemon_state` value (read from `metadata` in a file of an earlier build, opened
+    /// read-only, which has no `mu_daemon_state` yet).
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        let table = if schema::STATE_KEYS.contains(&key) && self.has_table("mu_daemon_state")? {
+            "mu_daemon_state"
+        } else {
+            "metadata"
+        };
         self.conn
-            .query_row("SELECT value FROM metadata WHERE key = ?", [key], |r| {
+            .query_row(&format!("SELECT value FROM {table} WHERE key = ?"), [key], |r| {
                 r.get::<_, Option<String>>(0)
             })
             .optional()

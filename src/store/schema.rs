@@ -44,6 +44,22 @@ CREATE TABLE IF NOT EXISTS codebase_stats (
     value      JSON NOT NULL,
     updated_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP
 );
+
+CREATE TABLE IF NOT EXISTS mu_daemon_state (
+    key   VARCHAR PRIMARY KEY,
+    value VARCHAR
+);
+";
+
+/// The daemon's own bookkeeping keys, kept in `mu_daemon_state` so that `metadata` holds exactly
+/// the keys of `mubase.md` §3. Earlier builds kept them in `metadata`; opening moves them.
+pub const STATE_KEYS: [&str; 2] = ["index_generation", "resolve_config_hash"];
+
+/// Moves [`STATE_KEYS`] written by earlier builds from `metadata` to `mu_daemon_state`.
+pub const STATE_MIGRATION: &str = "
+INSERT OR REPLACE INTO mu_daemon_state (key, value)
+    SELECT key, value FROM metadata WHERE key IN ('index_generation', 'resolve_config_hash');
+DELETE FROM metadata WHERE key IN ('index_generation', 'resolve_config_hash');
 ";
 
 /// Indexes with MU's names (`mubase.md` §2.3).

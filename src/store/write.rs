@@ -96,7 +96,7 @@ impl Store {
 
     /// Incremental batch: delete the listed rows, insert the new ones, replace the listed
     /// `file_hashes` rows, then `codebase_stats` and metadata; one transaction. When the graph
-    /// changes the batch gets a new `metadata.index_generation`, which is returned.
+    /// changes the batch gets a new `mu_daemon_state.index_generation`, which is returned.
     pub fn write_delta(&mut self, d: &Delta<'_>) -> Result<Option<String>> {
         let tx = self
             .conn
@@ -384,16 +384,25 @@ fn write_stats(tx: &Connection, stats: &IndexStats) -> Result<()> {
 
 /// Set several `metadata` keys with two statements.
 fn set_metas(tx: &Connection, kv: &[(&str, &str)]) -> Result<()> {
+    let (state, meta): (Vec<(&str, &str)>, Vec<(&str, &str)>) = kv
+        .iter()
+        .partition(|(k, _)| super::schema::STATE_KEYS.contains(k));
+    set_pairs(tx, "metadata", &meta)?;
+    set_pairs(tx, "mu_daemon_state", &state)
+}
+
+/// Replace `kv` in a key/value table (`metadata` or `mu_daemon_state`).
+fn set_pairs(tx: &Connection, table: &str, kv: &[(&str, &str)]) -> Result<()> {
     if kv.is_empty() {
         return Ok(());
     }
     let marks = vec!["?"; kv.len()].join(", ");
     let keys: Vec<&str> = kv.iter().map(|(k, _)| *k).collect();
-    tx.prepare_cached(&format!("DELETE FROM metadata WHERE key IN ({marks})"))
+    tx.prepare_cached(&format!("DELETE FROM {table} WHERE key IN ({marks})"))
         .and_then(|mut st| st.execute(duckdb::params_from_iter(keys)))
         .ctx("writing metadata")?;
     let rows = vec!["(?, ?)"; kv.len()].join(", ");
-    tx.prepare_cached(&format!("INSERT INTO metadata (key, value) VALUES {rows}"))
+    tx.prepare_cached(&format!("INSERT INTO {table} (key, value) VALUES {rows}"))
         .and_then(|mut st| {
             st.execute(duckdb::params_from_iter(
                 kv.iter().flat_map(|(k, v)| [*k, *v]),
@@ -403,9 +412,12 @@ fn set_metas(tx: &Connection, kv: &[(&str, &str)]) -> Result<()> {
     Ok(())
 }
 
-/// Metadata key naming the last committed write of the graph; caches derived from the stored
+/// State key (`mu_daemon_state`) naming the last committed write of the graph; caches derived from the stored
 /// rows (the row digests of `index::cache`) are valid only for the generation they name.
 pub const GENERATION_KEY: &str = "index_generation";
+/// State key: the digest of the resolution config files the stored graph was resolved with; a
+/// different digest makes an otherwise unchanged tree re-resolve.
+pub const CONFIG_HASH_KEY: &str = "resolve_config_hash";
 
 /// A token no earlier write of this database used: time in nanoseconds and the process id.
 pub fn new_generation() -> String {

@@ -161,7 +161,7 @@ fn stale_row_digests_fall_back_to_the_stored_rows() {
     {
         let conn = duckdb::Connection::open(p.mubase()).unwrap();
         conn.execute(
-            "UPDATE metadata SET value = 'from-a-crashed-run' WHERE key = 'index_generation'",
+            "UPDATE mu_daemon_state SET value = 'from-a-crashed-run' WHERE key = 'index_generation'",
             [],
         )
         .unwrap();

@@ -273,8 +273,8 @@ pub fn python_with_duckdb_1_1() -> (String, String) {
 }
 
 /// Everything mubase.md §9.3 compares, as text: nodes, edges, file_hashes (without timestamps),
-/// codebase_stats without its volatile fields, metadata without timestamps (and without
-/// `index_generation`, a token that names each write).
+/// codebase_stats without its volatile fields, metadata without timestamps, and the daemon's
+/// state keys (`mu_daemon_state`) without `index_generation`, a token that names each write.
 pub fn dump_database(path: &Path) -> String {
     dump_database_with(&open_read_only(path))
 }
@@ -295,7 +295,11 @@ pub fn dump_database_with(conn: &duckdb::Connection) -> String {
         out.push_str(&format!("stat {key} {v}\n"));
     }
     let mut st = conn
-        .prepare("SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at', 'index_generation') ORDER BY key")
+        .prepare(
+            "SELECT key, value FROM metadata WHERE key NOT IN ('created_at', 'built_at', 'indexed_at') \
+             UNION ALL SELECT 'state:' || key, value FROM mu_daemon_state WHERE key <> 'index_generation' \
+             ORDER BY 1",
+        )
         .unwrap();
     let rows = st
         .query_map([], |r| {

@@ -598,8 +598,7 @@ fn q33_show_tables() {
         out.columns,
         strings(&["table_name", "kind", "row_count", "description"])
     );
-    // This build writes ten metadata keys (builder, built_at, created_at, index_format,
-    // index_generation, indexed_at, resolve_config_hash, root_path, schema_version, version).
+    // metadata holds exactly the eight keys of mubase.md §3.
     let expected = [
         (
             "nodes",
@@ -616,7 +615,7 @@ fn q33_show_tables() {
         (
             "metadata",
             "table",
-            10,
+            8,
             "Key-value facts about the database (readable in SQL mode only)",
         ),
         (
