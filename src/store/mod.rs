@@ -430,6 +430,57 @@ mod tests {
     }
 
     #[test]
+    fn state_keys_of_earlier_builds_move_out_of_metadata() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mubase");
+        let opts = StoreOptions::default();
+        {
+            // A file of an earlier build: the state keys in metadata, no mu_daemon_state.
+            let s = Store::open(&path, &opts, dir.path()).unwrap();
+            s.conn
+                .execute_batch(
+                    "DROP TABLE mu_daemon_state;
+                     INSERT INTO metadata VALUES ('index_generation', 'g1'), ('resolve_config_hash', 'h1');",
+                )
+                .unwrap();
+            s.checkpoint().unwrap();
+        }
+        {
+            // Read-only, nothing moves, and the keys are still found.
+            let s = Store::open_read_only(&path, &opts).unwrap();
+            assert_eq!(s.meta("index_generation").unwrap().as_deref(), Some("g1"));
+            assert_eq!(s.meta("resolve_config_hash").unwrap().as_deref(), Some("h1"));
+        }
+        let s = Store::open(&path, &opts, dir.path()).unwrap();
+        assert_eq!(s.meta("index_generation").unwrap().as_deref(), Some("g1"));
+        assert_eq!(s.meta("resolve_config_hash").unwrap().as_deref(), Some("h1"));
+        let keys: Vec<String> = {
+            let mut st = s.conn.prepare("SELECT key FROM metadata ORDER BY key").unwrap();
+            let v = st.query_map([], |r| r.get(0)).unwrap();
+            v.map(|k| k.unwrap()).collect()
+        };
+        assert_eq!(
+            keys,
+            ["builder", "created_at", "root_path", "schema_version", "version"]
+        );
+        let state: Vec<(String, String)> = {
+            let mut st = s
+                .conn
+                .prepare("SELECT key, value FROM mu_daemon_state ORDER BY key")
+                .unwrap();
+            let v = st.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap();
+            v.map(|k| k.unwrap()).collect()
+        };
+        assert_eq!(
+            state,
+            [
+                ("index_generation".to_string(), "g1".to_string()),
+                ("resolve_config_hash".to_string(), "h1".to_string())
+            ]
+        );
+    }
+
+    #[test]
     fn origin_classification() {
         assert_eq!(
             Origin::classify(Some("mu-daemon 0.1.0"), Some("1"), Some("1.0.0"), true),
