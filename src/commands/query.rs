@@ -45,7 +45,10 @@ pub fn run(ctx: &Ctx, args: &QueryArgs) -> Result<i32, CliError> {
         Some(entry) => (through_daemon(&entry, &project, &args.muql)?, "daemon"),
         None => (directly(&project, &args.muql, args.timeout)?, "mubase"),
     };
-    let error = result.get("error").and_then(Value::as_str).map(str::to_string);
+    let error = result
+        .get("error")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     if ctx.json {
         let mut body = Map::new();
         body.insert(
@@ -58,7 +61,11 @@ pub fn run(ctx: &Ctx, args: &QueryArgs) -> Result<i32, CliError> {
         }
         body.insert("result".into(), result);
         ctx.print_json("query", body);
-        return Ok(if error.is_some() { exit::USER } else { exit::OK });
+        return Ok(if error.is_some() {
+            exit::USER
+        } else {
+            exit::OK
+        });
     }
     if let Some(e) = error {
         eprintln!("Error: {e}");
@@ -164,7 +171,10 @@ fn through_daemon(entry: &Entry, project: &Project, text: &str) -> Result<Value,
             .as_ref()
             .and_then(|j| j.get("detail"))
             .and_then(Value::as_str)
-            .map_or_else(|| String::from_utf8_lossy(&response.body).into_owned(), str::to_string);
+            .map_or_else(
+                || String::from_utf8_lossy(&response.body).into_owned(),
+                str::to_string,
+            );
         return Err(CliError::new(
             "query_failed",
             exit::INTERNAL,
@@ -255,10 +265,7 @@ mod tests {
             "say \"hi\"".to_string(),
             "x\ny".to_string(),
         ];
-        assert_eq!(
-            csv_line(&fields),
-            "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\n"
-        );
+        assert_eq!(csv_line(&fields), "a,\"b,c\",\"say \"\"hi\"\"\",\"x\ny\"\n");
     }
 
     #[test]

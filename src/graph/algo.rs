@@ -2,7 +2,7 @@
 //! walks (impact, ancestors, deps), cycles, shortest path. Pure functions of the snapshot; every
 //! ordering rule of the spec is an index order, because node indexes are id ranks.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 
 use petgraph::visit::{EdgeFiltered, EdgeRef};
 
@@ -216,75 +216,6 @@ impl Graph {
         v.into_iter()
     }
 
-    /// A shortest path from `from` to `to` following edges forward (or backward with
-    /// `Incoming`; `Both` follows either way), at most `max_depth` edges. Among paths of equal
-    /// length the one found first in id order wins. `None` when there is none.
-    pub fn shortest_path(
-        &self,
-        from: u32,
-        to: u32,
-        direction: Direction,
-        filter: EdgeFilter,
-        max_depth: u32,
-    ) -> Option<Vec<PathStep>> {
-        if from == to {
-            return Some(vec![PathStep {
-                node: from,
-                edge: None,
-            }]);
-        }
-        // parent[n] = (previous node, edge)
-        let mut parent: Vec<Option<(u32, u32)>> = vec![None; self.nodes.len()];
-        let mut seen = vec![false; self.nodes.len()];
-        seen[from as usize] = true;
-        let mut queue = VecDeque::from([(from, 0u32)]);
-        while let Some((n, d)) = queue.pop_front() {
-            if d >= max_depth {
-                continue;
-            }
-            let mut steps: Vec<(u32, u32)> = Vec::new();
-            if matches!(direction, Direction::Outgoing | Direction::Both) {
-                steps.extend(self.out_edges(n, filter));
-            }
-            if matches!(direction, Direction::Incoming | Direction::Both) {
-                steps.extend(self.in_edges(n, filter));
-            }
-            if direction == Direction::Both {
-                steps.sort_by_key(|s| s.0);
-            }
-            for (m, e) in steps {
-                if seen[m as usize] {
-                    continue;
-                }
-                seen[m as usize] = true;
-                parent[m as usize] = Some((n, e));
-                if m == to {
-                    let mut path = vec![PathStep {
-                        node: to,
-                        edge: Some(e),
-                    }];
-                    let mut cur = n;
-                    while cur != from {
-                        let (p, pe) = parent[cur as usize]?;
-                        path.push(PathStep {
-                            node: cur,
-                            edge: Some(pe),
-                        });
-                        cur = p;
-                    }
-                    path.push(PathStep {
-                        node: from,
-                        edge: None,
-                    });
-                    path.reverse();
-                    return Some(path);
-                }
-                queue.push_back((m, d + 1));
-            }
-        }
-        None
-    }
-
     /// Breadth-first walk from `start` (excluded) over at most `max_depth` levels, level by
     /// level with **each level in id order** (`muql.md` §7): a node is listed once, at its
     /// smallest depth, with the alphabetically first type of the edges that reached it from
@@ -350,7 +281,7 @@ impl Graph {
     /// node's successors in id order (for two edges to one successor, the alphabetically first
     /// type); the first predecessor found for a node is kept. `Ok(None)` when there is none;
     /// `tick` as in [`Graph::levels`].
-    pub fn shortest_path_levels<E>(
+    pub fn shortest_path<E>(
         &self,
         from: u32,
         to: u32,

@@ -341,29 +341,6 @@ fn cycles_in_cycle_order_with_self_loops_apart() {
 }
 
 #[test]
-fn shortest_path_forward() {
-    let g = cyclic();
-    let a = g.find("a").unwrap();
-    let c = g.find("c").unwrap();
-    let p = g
-        .shortest_path(a, c, Direction::Outgoing, EdgeFilter::ALL, 20)
-        .unwrap();
-    let steps: Vec<String> = p.iter().map(|s| g.node(s.node).id.clone()).collect();
-    assert_eq!(steps, vec!["a", "b", "c"]);
-    assert_eq!(p[0].edge, None);
-    assert_eq!(g.edge(p[2].edge.unwrap()).id, "edge:b:imports:c");
-    assert_eq!(
-        g.shortest_path(a, c, Direction::Outgoing, EdgeFilter::ALL, 1),
-        None
-    );
-    let d = g.find("d").unwrap();
-    assert_eq!(
-        g.shortest_path(a, d, Direction::Outgoing, EdgeFilter::ALL, 20),
-        None
-    );
-}
-
-#[test]
 fn node_json_is_the_spec_object() {
     let mut n = node("fn:x.py:f", NodeType::Function, "f", None, Some("x.py"));
     n.line_start = Some(3);
@@ -511,12 +488,12 @@ fn levels_sorted_by_id_with_the_first_edge_type() {
 }
 
 #[test]
-fn shortest_path_levels_frontier_in_id_order() {
+fn shortest_path_frontier_in_id_order() {
     let g = layered();
     let (s, w) = (g.find("s").unwrap(), g.find("w").unwrap());
     let ok = || Ok::<(), ()>(());
     let p = g
-        .shortest_path_levels(s, w, EdgeFilter::ALL, 10, ok)
+        .shortest_path(s, w, EdgeFilter::ALL, 10, ok)
         .unwrap()
         .unwrap();
     let steps: Vec<String> = p.iter().map(|x| g.node(x.node).id.clone()).collect();
@@ -534,23 +511,20 @@ fn shortest_path_levels_frontier_in_id_order() {
     // two edges s → m: the alphabetically first type is the one kept
     let m = g.find("m").unwrap();
     let p = g
-        .shortest_path_levels(s, m, EdgeFilter::ALL, 10, ok)
+        .shortest_path(s, m, EdgeFilter::ALL, 10, ok)
         .unwrap()
         .unwrap();
     assert_eq!(g.edge(p[1].edge.unwrap()).id, "edge:s:calls:m");
+    assert_eq!(g.shortest_path(s, w, EdgeFilter::ALL, 2, ok), Ok(None));
     assert_eq!(
-        g.shortest_path_levels(s, w, EdgeFilter::ALL, 2, ok),
-        Ok(None)
-    );
-    assert_eq!(
-        g.shortest_path_levels(s, s, EdgeFilter::ALL, 1, ok),
+        g.shortest_path(s, s, EdgeFilter::ALL, 1, ok),
         Ok(Some(vec![PathStep {
             node: s,
             edge: None
         }]))
     );
     assert_eq!(
-        g.shortest_path_levels(s, w, EdgeFilter::ALL, 10, || Err(1)),
+        g.shortest_path(s, w, EdgeFilter::ALL, 10, || Err(1)),
         Err(1)
     );
 }

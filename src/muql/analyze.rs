@@ -40,11 +40,13 @@ pub fn analyze(env: &Env, graph: &Graph, a: &ast::Analyze) -> Result<Output, Que
             None => vec![true; graph.nodes().len()],
             Some(r) => scope_of(env, graph, r, &mut warnings)?,
         };
+        // The ranked analyses build rows only for what the limit keeps.
+        let keep = limit.unwrap_or(DEFAULT_LIMIT);
         match a.analysis {
-            Complexity => complexity(env, graph, &scope)?,
-            Hotspots => hotspots(env, graph, &scope)?,
-            Coupling => coupling(env, graph, &scope)?,
-            Cohesion => cohesion(env, graph, &scope)?,
+            Complexity => complexity(env, graph, &scope, keep)?,
+            Hotspots => hotspots(env, graph, &scope, keep)?,
+            Coupling => coupling(env, graph, &scope, keep)?,
+            Cohesion => cohesion(env, graph, &scope, keep)?,
             Circular => circular(env, graph, &scope)?,
             Unused => unused(env, graph, &scope)?,
             Impact => Output::default(),
@@ -123,7 +125,7 @@ fn opt_int(i: Option<i32>) -> Json {
 }
 
 /// `COMPLEXITY`: functions with complexity > 0, by complexity descending, then id.
-fn complexity(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryError> {
+fn complexity(env: &Env, graph: &Graph, scope: &[bool], keep: usize) -> Result<Output, QueryError> {
     let mut out = Output::with_columns(&["id", "name", "file_path", "line_start", "complexity"]);
     let mut found: Vec<u32> = Vec::new();
     for i in in_scope(env, scope) {
@@ -142,6 +144,7 @@ fn complexity(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryE
     });
     out.rows = found
         .into_iter()
+        .take(keep)
         .map(|i| {
             let n = graph.node(i);
             vec![
@@ -167,7 +170,7 @@ fn fan_in(graph: &Graph, i: u32) -> usize {
 }
 
 /// `HOTSPOTS`: functions, `score = complexity × (1 + fan_in)`, score descending, then id.
-fn hotspots(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryError> {
+fn hotspots(env: &Env, graph: &Graph, scope: &[bool], keep: usize) -> Result<Output, QueryError> {
     let mut out =
         Output::with_columns(&["id", "name", "file_path", "complexity", "fan_in", "score"]);
     let mut found: Vec<(i64, usize, u32)> = Vec::new();
@@ -183,6 +186,7 @@ fn hotspots(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryErr
     found.sort_by(|a, b| b.0.cmp(&a.0).then(a.2.cmp(&b.2)));
     out.rows = found
         .into_iter()
+        .take(keep)
         .map(|(score, f, i)| {
             let n = graph.node(i);
             vec![
@@ -210,7 +214,7 @@ fn ratio(num: usize, den: usize) -> Json {
 /// `COUPLING`: per module, distinct project modules (files with a module node) importing it
 /// and imported by it, counting `imports` edges from or to any node of the file; externals and
 /// the module itself excluded; by afferent + efferent descending, then id.
-fn coupling(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryError> {
+fn coupling(env: &Env, graph: &Graph, scope: &[bool], keep: usize) -> Result<Output, QueryError> {
     let mut out = Output::with_columns(&["id", "file_path", "afferent", "efferent", "instability"]);
     let file_module = |i: u32| {
         graph
@@ -253,6 +257,7 @@ fn coupling(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryErr
     found.sort_by(|x, y| (y.0 + y.1).cmp(&(x.0 + x.1)).then(x.2.cmp(&y.2)));
     out.rows = found
         .into_iter()
+        .take(keep)
         .map(|(a, e, i)| {
             let n = graph.node(i);
             vec![
@@ -277,7 +282,7 @@ fn is_definition(n: &NodeRow) -> bool {
 /// `COHESION`: modules with at least one class or function in their file; `calls`, `uses`
 /// and `inherits` edges leaving those definitions are internal when the target is in the same
 /// file; by cohesion ascending (NULLs last), then id.
-fn cohesion(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryError> {
+fn cohesion(env: &Env, graph: &Graph, scope: &[bool], keep: usize) -> Result<Output, QueryError> {
     let mut out = Output::with_columns(&[
         "id",
         "file_path",
@@ -333,6 +338,7 @@ fn cohesion(env: &Env, graph: &Graph, scope: &[bool]) -> Result<Output, QueryErr
     });
     out.rows = found
         .into_iter()
+        .take(keep)
         .map(|(c, i, (d, internal, external))| {
             let n = graph.node(i);
             vec![

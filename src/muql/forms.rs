@@ -491,7 +491,7 @@ pub fn path(env: &Env, graph: &Graph, p: &ast::PathQuery) -> Result<Output, Quer
     };
     let from = resolve(graph, &p.from, &mut out.warnings)?;
     let to = resolve(graph, &p.to, &mut out.warnings)?;
-    match graph.shortest_path_levels(from, to, filter, depth, || env.check_deadline())? {
+    match graph.shortest_path(from, to, filter, depth, || env.check_deadline())? {
         Some(steps) => {
             out.rows = steps
                 .iter()

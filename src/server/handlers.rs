@@ -484,7 +484,10 @@ pub async fn query(State(state): State<Arc<AppState>>, call: Call) -> Response {
                 .map_err(|e| ApiError::from(&e))
         })
         .await?;
-        Ok(Json(json!({"result": result.to_json(), "success": true, "error": null})).into_response())
+        Ok(
+            Json(json!({"result": result.to_json(), "success": true, "error": null}))
+                .into_response(),
+        )
     })
     .await
 }

@@ -379,9 +379,11 @@ impl Store {
             "metadata"
         };
         self.conn
-            .query_row(&format!("SELECT value FROM {table} WHERE key = ?"), [key], |r| {
-                r.get::<_, Option<String>>(0)
-            })
+            .query_row(
+                &format!("SELECT value FROM {table} WHERE key = ?"),
+                [key],
+                |r| r.get::<_, Option<String>>(0),
+            )
             .optional()
             .map(Option::flatten)
             .ctx("reading metadata")
@@ -449,19 +451,34 @@ mod tests {
             // Read-only, nothing moves, and the keys are still found.
             let s = Store::open_read_only(&path, &opts).unwrap();
             assert_eq!(s.meta("index_generation").unwrap().as_deref(), Some("g1"));
-            assert_eq!(s.meta("resolve_config_hash").unwrap().as_deref(), Some("h1"));
+            assert_eq!(
+                s.meta("resolve_config_hash").unwrap().as_deref(),
+                Some("h1")
+            );
         }
         let s = Store::open(&path, &opts, dir.path()).unwrap();
         assert_eq!(s.meta("index_generation").unwrap().as_deref(), Some("g1"));
-        assert_eq!(s.meta("resolve_config_hash").unwrap().as_deref(), Some("h1"));
+        assert_eq!(
+            s.meta("resolve_config_hash").unwrap().as_deref(),
+            Some("h1")
+        );
         let keys: Vec<String> = {
-            let mut st = s.conn.prepare("SELECT key FROM metadata ORDER BY key").unwrap();
+            let mut st = s
+                .conn
+                .prepare("SELECT key FROM metadata ORDER BY key")
+                .unwrap();
             let v = st.query_map([], |r| r.get(0)).unwrap();
             v.map(|k| k.unwrap()).collect()
         };
         assert_eq!(
             keys,
-            ["builder", "created_at", "root_path", "schema_version", "version"]
+            [
+                "builder",
+                "created_at",
+                "root_path",
+                "schema_version",
+                "version"
+            ]
         );
         let state: Vec<(String, String)> = {
             let mut st = s

@@ -384,7 +384,8 @@ fn write_stats(tx: &Connection, stats: &IndexStats) -> Result<()> {
 
 /// Set several `metadata` keys with two statements.
 fn set_metas(tx: &Connection, kv: &[(&str, &str)]) -> Result<()> {
-    let (state, meta): (Vec<(&str, &str)>, Vec<(&str, &str)>) = kv
+    type Pairs<'a> = Vec<(&'a str, &'a str)>;
+    let (state, meta): (Pairs, Pairs) = kv
         .iter()
         .partition(|(k, _)| super::schema::STATE_KEYS.contains(k));
     set_pairs(tx, "metadata", &meta)?;

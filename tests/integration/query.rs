@@ -369,7 +369,10 @@ fn every_example_query_of_the_spec_gives_its_documented_result() {
         &["Order", "OrderRepo", "OrderService"],
     );
     let none = s.q("FIND functions MATCHING 'hash'");
-    assert_eq!((&none["rows"], &none["columns"]), (&json!([]), &json!(LIST)));
+    assert_eq!(
+        (&none["rows"], &none["columns"]),
+        (&json!([]), &json!(LIST))
+    );
     s.expect(
         "FIND functions CALLING Order.total",
         &[0, 5],
@@ -435,7 +438,12 @@ fn every_example_query_of_the_spec_gives_its_documented_result() {
         assert_eq!(r["columns"], json!(["cycle_id", "kind", "size", "nodes"]));
         assert_eq!(
             r["rows"],
-            json!([[1, "cycle", 2, ["mod:src/shop/api.py", "mod:src/shop/service.py"]]]),
+            json!([[
+                1,
+                "cycle",
+                2,
+                ["mod:src/shop/api.py", "mod:src/shop/service.py"]
+            ]]),
             "{text}"
         );
     }
@@ -586,9 +594,9 @@ fn every_example_query_of_the_spec_gives_its_documented_result() {
     );
 
     // Q35: errors, as results of a 200 answer.
-    assert!(s
-        .error("SELECT nme FROM functions")
-        .starts_with("Unknown field 'nme' at line 1, column 8 (table functions). Known fields: id, type, name, "));
+    assert!(s.error("SELECT nme FROM functions").starts_with(
+        "Unknown field 'nme' at line 1, column 8 (table functions). Known fields: id, type, name, "
+    ));
     let missing = s.q("SELECT nme FROM functions");
     assert_eq!(
         missing["error_position"],
@@ -655,7 +663,10 @@ fn dispatch_between_muql_and_sql_and_their_errors() {
     );
     // Depth capping and ambiguity are warnings.
     let capped = s.q("SHOW callers OF Order.total DEPTH 50");
-    assert!(capped["warning"].as_str().unwrap().contains("20"), "{capped}");
+    assert!(
+        capped["warning"].as_str().unwrap().contains("20"),
+        "{capped}"
+    );
     let ambiguous = s.q("SHOW callers OF total");
     assert_eq!(
         ambiguous["warning"],
@@ -682,9 +693,9 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
     let none = query_cli(&env, &root, &["SHOW TABLES"]);
     none.expect_code(1);
     assert!(
-        none.stderr.starts_with(&format!(
+        none.stderr.starts_with(
             "Error: No mu project at .: there is no .mu/mubase here or in a parent directory.\nHint: Index it first: mu-daemon index ."
-        )),
+        ),
         "{none:#?}"
     );
 
@@ -696,7 +707,15 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
     let header: Vec<&str> = lines[0].split_whitespace().collect();
     assert_eq!(
         header,
-        ["id", "type", "name", "file_path", "line_start", "depth", "via"]
+        [
+            "id",
+            "type",
+            "name",
+            "file_path",
+            "line_start",
+            "depth",
+            "via"
+        ]
     );
     let first: Vec<&str> = lines[1].split_whitespace().collect();
     assert_eq!(
@@ -715,7 +734,11 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
 
     let json_out = env.run(
         &root,
-        &["--json", "query", "SELECT name FROM modules WHERE name = 'api'"],
+        &[
+            "--json",
+            "query",
+            "SELECT name FROM modules WHERE name = 'api'",
+        ],
     );
     json_out.expect_code(0);
     let v = json_out.json();
@@ -728,7 +751,10 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
     let csv = query_cli(
         &env,
         &root,
-        &["--csv", "SELECT id, properties FROM classes WHERE name = 'Item'"],
+        &[
+            "--csv",
+            "SELECT id, properties FROM classes WHERE name = 'Item'",
+        ],
     );
     csv.expect_code(0);
     assert_eq!(
@@ -739,7 +765,8 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
     let bad = query_cli(&env, &root, &["SELECT nme FROM functions"]);
     bad.expect_code(1);
     assert!(
-        bad.stderr.starts_with("Error: Unknown field 'nme' at line 1, column 8 (table functions)."),
+        bad.stderr
+            .starts_with("Error: Unknown field 'nme' at line 1, column 8 (table functions)."),
         "{bad:#?}"
     );
     assert!(
@@ -761,7 +788,11 @@ fn the_query_command_through_the_daemon_and_on_the_mubase() {
     env.run(&root, &["stop"]).expect_code(0);
     let direct = env.run(
         &sub,
-        &["--json", "query", "SHOW impact OF 'src/shop/models.py' VIA imports"],
+        &[
+            "--json",
+            "query",
+            "SHOW impact OF 'src/shop/models.py' VIA imports",
+        ],
     );
     direct.expect_code(0);
     let v = direct.json();
