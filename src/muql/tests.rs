@@ -79,7 +79,11 @@ fn no_default_limit_only_the_row_cap_defect_9() {
         let r = run_on(&store, &graph, 7, text);
         assert_eq!(r.error, None, "{text}");
         assert_eq!(r.rows.len(), 7, "{text}");
-        assert_eq!(r.warning.as_deref(), Some("Result truncated to 7 rows"), "{text}");
+        assert_eq!(
+            r.warning.as_deref(),
+            Some("Result truncated to 7 rows"),
+            "{text}"
+        );
     }
     // Ordered by id, so the cap keeps the first ids.
     let r = run_on(&store, &graph, 3, "SELECT name FROM functions");

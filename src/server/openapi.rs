@@ -366,7 +366,8 @@ fn operations() -> Vec<Op> {
             "/query",
             "query",
             "MUQL or read-only SQL",
-            "Run MUQL or one read-only SQL statement (§4.6). Syntax errors, execution errors, \
+            "Run MUQL (`muql.md`: SELECT, SHOW, FIND, PATH, ANALYZE, DESCRIBE, terse forms) \
+             or one read-only SQL statement (§4.6). Syntax errors, execution errors, \
              refused SQL and time-outs are not HTTP errors: they answer 200 with empty \
              `columns`/`rows` and `result.error` set. Results are capped at 10,000 rows.",
             "QueryRequest",
@@ -845,11 +846,44 @@ fn schemas() -> Value {
                         "warning",
                         described(
                             string(),
-                            "Present only when set, e.g. `Result truncated to 10000 rows`.",
+                            "Present only when set, e.g. `Result truncated to 10000 rows`, a \
+                             capped DEPTH or an ambiguous node reference.",
                         ),
                     ),
+                    (
+                        "message",
+                        described(
+                            string(),
+                            "Present only when set: informational, e.g. `No path from a to b \
+                             within depth 10`.",
+                        ),
+                    ),
+                    (
+                        "error_position",
+                        described(
+                            record(vec![
+                                ("line", count()),
+                                ("column", count()),
+                                ("offset", count()),
+                            ]),
+                            "Present only with a positional error: 1-based line and column, \
+                             0-based offset, in characters.",
+                        ),
+                    ),
+                    (
+                        "mode",
+                        json!({"type": "string", "enum": ["muql", "sql"],
+                               "description": "How the text was run."}),
+                    ),
                 ],
-                &["columns", "rows", "row_count", "error", "execution_time_ms"],
+                &[
+                    "columns",
+                    "rows",
+                    "row_count",
+                    "error",
+                    "execution_time_ms",
+                    "mode",
+                ],
             ),
         ),
         ("success", json!({"type": "boolean", "const": true})),
