@@ -191,7 +191,6 @@ fn through_daemon(entry: &Entry, project: &Project, text: &str) -> Result<Value,
 
 /// Run the query in this process on the mubase opened read-only.
 fn directly(project: &Project, text: &str, timeout: u64) -> Result<Value, CliError> {
-    let started = Instant::now();
     let store = crate::store::Store::open_read_only(
         &project.mubase_path(),
         &crate::store::StoreOptions::default(),
@@ -202,10 +201,11 @@ fn directly(project: &Project, text: &str, timeout: u64) -> Result<Value, CliErr
         timeout: Duration::from_secs(timeout),
         ..crate::store::sql::SqlLimits::default()
     };
+    // The query's own time, as a daemon reports it: opening the database is not part of it.
     let env = crate::muql::Env {
         conn: &conn,
         limits: &limits,
-        started,
+        started: Instant::now(),
     };
     let graph = || {
         let c = store.reader().map_err(|e| e.to_string())?;
